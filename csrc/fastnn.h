@@ -1,0 +1,121 @@
+/* fastnn.h — the one public header of fastnn's C kernels.
+ *
+ * Conventions (every kernel):
+ *   - row-major matrices given by a pointer and a leading dimension (elements
+ *     between the starts of two rows); float32 kernels end in _s, float64 in _d;
+ *   - outputs are written into buffers the caller owns; nothing is allocated per
+ *     call except cached per-thread packing workspaces, grown on demand;
+ *   - results are bitwise identical for any thread count;
+ *   - functions that can fail return an fnn_status (0 = success).
+ *
+ * No Python here: the Cython bindings check every argument before calling in.
+ */
+#ifndef FASTNN_H
+#define FASTNN_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef ptrdiff_t fnn_int;
+
+typedef enum {
+    FNN_OK = 0,
+    FNN_ENOMEM = 1,   /* a workspace could not be allocated */
+    FNN_EINVAL = 2    /* an argument the bindings should have caught */
+} fnn_status;
+
+/* ---- CPU dispatch (cpu.c) -------------------------------------------- */
+
+typedef enum { FNN_SIMD_GENERIC = 0, FNN_SIMD_AVX2 = 1 } fnn_simd;
+
+/* Picks the best path the CPU supports, unless FASTNN_SIMD=generic|avx2 says
+ * otherwise. Idempotent; called by the bindings at import. */
+void fnn_cpu_init(void);
+fnn_simd fnn_get_simd(void);
+int fnn_simd_supported(fnn_simd path);          /* 1 if this CPU can run it */
+int fnn_set_simd(fnn_simd path);                /* 0 ok, -1 unsupported */
+const char *fnn_simd_name(fnn_simd path);
+const char *fnn_compiler(void);                 /* compiler that built the kernels */
+const char *fnn_build_flags(void);              /* the flags it was given */
+
+/* ---- threads (threads.c) --------------------------------------------- */
+
+/* The thread count: the last fnn_set_num_threads, capped by OpenMP's own
+ * setting of the calling thread (OMP_NUM_THREADS, threadpoolctl); without a
+ * call, OpenMP's setting alone. */
+int fnn_openmp_enabled(void);                   /* 1 if built with OpenMP */
+void fnn_set_num_threads(int n);
+int fnn_get_num_threads(void);
+
+/* ---- activations ------------------------------------------------------ */
+
+typedef enum {
+    FNN_ACT_IDENTITY = 0,
+    FNN_ACT_RELU = 1,
+    FNN_ACT_LEAKY_RELU = 2,
+    FNN_ACT_SIGMOID = 3,
+    FNN_ACT_TANH = 4
+} fnn_act;
+
+/* ---- GEMM with fused epilogue (gemm.c) --------------------------------
+ *
+ * C = op(A) · op(B) + beta·C, then the epilogue, with op(A) M×K and op(B)
+ * K×N. trans_a = 1 means A is stored K×M (row-major, lda >= M); likewise B
+ * stored N×K when trans_b = 1. With beta == 0, C is never read.
+ *
+ * The epilogue runs on each tile while it is still in registers:
+ *   mode FNN_EPI_FORWARD:   C = act(C + bias)          (bias may be NULL)
+ *   mode FNN_EPI_GRAD:      C = C ⊙ act'(saved)        (saved is M×N, ld lds;
+ *                           act' is taken from the activation's OUTPUT:
+ *                           relu' = [s>0], leaky' = s>0 ? 1 : slope,
+ *                           sigmoid' = s(1-s), tanh' = 1-s²)
+ */
+typedef enum { FNN_EPI_FORWARD = 0, FNN_EPI_GRAD = 1 } fnn_epi_mode;
+
+typedef struct {
+    fnn_epi_mode mode;
+    fnn_act act;
+    double slope;            /* leaky_relu negative slope */
+    const void *bias;        /* forward: N elements, or NULL */
+    const void *saved;       /* grad: M×N activation outputs */
+    fnn_int lds;             /* leading dimension of saved */
+} fnn_epilogue;
+
+fnn_status fnn_gemm_s(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
+                      const float *A, fnn_int lda, const float *B, fnn_int ldb,
+                      float beta, float *C, fnn_int ldc, const fnn_epilogue *ep);
+fnn_status fnn_gemm_d(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
+                      const double *A, fnn_int lda, const double *B, fnn_int ldb,
+                      double beta, double *C, fnn_int ldc, const fnn_epilogue *ep);
+
+/* Weight gradient of a Linear layer, one call:
+ *   dW = dYᵀ · X + beta·dW      (dW is N×K, dY is M×N, X is M×K)
+ *   db = Σ_rows dY + beta·db    (N elements; summed while dY is packed)
+ * db may be NULL. */
+fnn_status fnn_linear_grad_weight_s(fnn_int M, fnn_int N, fnn_int K,
+                                    const float *dY, fnn_int lddy,
+                                    const float *X, fnn_int ldx, float beta,
+                                    float *dW, fnn_int lddw, float *db);
+fnn_status fnn_linear_grad_weight_d(fnn_int M, fnn_int N, fnn_int K,
+                                    const double *dY, fnn_int lddy,
+                                    const double *X, fnn_int ldx, double beta,
+                                    double *dW, fnn_int lddw, double *db);
+
+/* ---- elementwise activation kernels (activation.c) -------------------- */
+
+/* y = act(x), n contiguous elements (y may equal x). */
+void fnn_act_forward_s(fnn_act act, double slope, fnn_int n, const float *x, float *y);
+void fnn_act_forward_d(fnn_act act, double slope, fnn_int n, const double *x, double *y);
+/* dx = dy ⊙ act'(y), the derivative taken from the output y (dx may equal dy). */
+void fnn_act_backward_s(fnn_act act, double slope, fnn_int n, const float *dy,
+                        const float *y, float *dx);
+void fnn_act_backward_d(fnn_act act, double slope, fnn_int n, const double *dy,
+                        const double *y, double *dx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTNN_H */

@@ -1,0 +1,19 @@
+/* gemm.c — C = op(A)·op(B) + beta·C with a fused epilogue, and the weight
+ * gradient of a Linear layer; float and double instantiations of the driver
+ * in gemm_impl.h. The micro-kernels live in gemm_generic.c and gemm_avx2.c. */
+#include "internal.h"
+
+typedef fnn_gemm_arch_s gemm_arch_s;
+typedef fnn_gemm_arch_d gemm_arch_d;
+
+#define REAL float
+#define SFX s
+#include "gemm_impl.h"
+#undef REAL
+#undef SFX
+
+#define REAL double
+#define SFX d
+#include "gemm_impl.h"
+#undef REAL
+#undef SFX

@@ -1,0 +1,20 @@
+# fastnn._C — the Cython bindings of the C kernels in csrc/.
+#
+# Each public function here checks every argument (dtype, rank, shape, layout,
+# aliasing), allocates what it returns, releases the GIL and makes one call into
+# C. Nothing else lives here. The families are in the included files:
+#   _runtime.pxi  SIMD path, threads, build information
+#   _checks.pxi   the argument checks every binding shares
+#   _gemm.pxi     matmul, linear, linear_backward  (csrc/gemm.c, csrc/activation.c)
+
+cimport numpy as cnp
+import numpy as np
+
+from fastnn._fastnn cimport *
+
+cnp.import_array()
+fnn_cpu_init()
+
+include "_runtime.pxi"
+include "_checks.pxi"
+include "_gemm.pxi"

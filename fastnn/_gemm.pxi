@@ -1,0 +1,287 @@
+# Bindings of csrc/gemm.c (and the activation derivative of csrc/activation.c
+# that linear_backward applies first): matmul, linear, linear_backward.
+
+
+cdef int _gemm(bint ta, bint tb, fnn_int M, fnn_int N, fnn_int K,
+               cnp.ndarray a, fnn_int lda, cnp.ndarray b, fnn_int ldb, double beta,
+               cnp.ndarray c, fnn_int ldc, const fnn_epilogue *ep) except -1:
+    cdef void *pa = cnp.PyArray_DATA(a)
+    cdef void *pb = cnp.PyArray_DATA(b)
+    cdef void *pc = cnp.PyArray_DATA(c)
+    cdef fnn_status st
+    if cnp.PyArray_TYPE(c) == cnp.NPY_FLOAT32:
+        with nogil:
+            st = fnn_gemm_s(ta, tb, M, N, K, <const float *>pa, lda, <const float *>pb, ldb,
+                            <float>beta, <float *>pc, ldc, ep)
+    else:
+        with nogil:
+            st = fnn_gemm_d(ta, tb, M, N, K, <const double *>pa, lda, <const double *>pb, ldb,
+                            beta, <double *>pc, ldc, ep)
+    return _check_status(st)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, out=None, beta=0.0):
+    """Matrix product ``out = op(a) @ op(b) + beta * out``.
+
+    Parameters
+    ----------
+    a : ndarray, float32 or float64, shape (M, K), or (K, M) with transpose_a
+    b : ndarray, same dtype as a, shape (K, N), or (N, K) with transpose_b
+    transpose_a, transpose_b : bool
+        Use the transpose of the operand (no copy is made).
+    out : ndarray (M, N), same dtype, C-contiguous, not overlapping a or b
+        Written in place; allocated when None.
+    beta : float
+        Scale of the previous contents of ``out`` (needs ``out``). With
+        beta = 0 they are never read.
+
+    Returns
+    -------
+    out : ndarray (M, N)
+
+    Inputs of any layout are accepted: row strides and transposed
+    (Fortran-ordered) arrays are used as they are, other layouts are copied.
+    """
+    cdef cnp.ndarray A = _float_array(a, "a")
+    cdef cnp.ndarray B = _float_array(b, "b")
+    _same_dtype(B, "b", A, "a")
+    if A.ndim != 2:
+        raise ValueError(f"a must be a 2-D array, got shape {_shp(A)}")
+    if B.ndim != 2:
+        raise ValueError(f"b must be a 2-D array, got shape {_shp(B)}")
+    cdef bint ta = bool(transpose_a), tb = bool(transpose_b)
+    cdef fnn_int M = A.shape[1] if ta else A.shape[0]
+    cdef fnn_int K = A.shape[0] if ta else A.shape[1]
+    cdef fnn_int Kb = B.shape[1] if tb else B.shape[0]
+    cdef fnn_int N = B.shape[0] if tb else B.shape[1]
+    if Kb != K:
+        raise ValueError(f"a and b do not agree: op(a) is {M}x{K} but op(b) is {Kb}x{N} "
+                         f"(transpose_a={ta}, transpose_b={tb})")
+    cdef double bt = _finite(beta, "beta")
+    cdef cnp.ndarray C
+    if out is None:
+        if bt != 0:
+            raise ValueError(f"beta={bt} needs out= to accumulate into")
+        C = cnp.PyArray_EMPTY(2, [M, N], cnp.PyArray_TYPE(A), 0)
+    else:
+        C = _check_out(out, "out", (M, N), A, (A, B), ("a", "b"))
+    cdef Layout la, lb
+    A = _rowmajor(A, &la, True)
+    B = _rowmajor(B, &lb, True)
+    _gemm(ta ^ la.flipped, tb ^ lb.flipped, M, N, K, A, la.ld, B, lb.ld, bt, C, max(N, 1), NULL)
+    return C
+
+
+cdef tuple _leading(cnp.ndarray x, str name, fnn_int features, str features_of):
+    """Leading shape of x (*, features) and the product of its dims."""
+    if x.ndim < 1:
+        raise ValueError(f"{name} must have at least 1 dimension, got a scalar")
+    if x.shape[x.ndim - 1] != features:
+        raise ValueError(f"{name} has {x.shape[x.ndim - 1]} features in its last dimension "
+                         f"(shape {_shp(x)}) but {features_of} expects {features}")
+    lead = _shp(x)[:x.ndim - 1]
+    cdef fnn_int rows = 1
+    for d in lead:
+        rows *= d
+    return lead, rows
+
+
+def linear(x, weight, bias=None, activation=None, negative_slope=0.01, out=None):
+    """Fused fully connected layer ``act(x @ weight.T + bias)`` in one kernel.
+
+    Parameters
+    ----------
+    x : ndarray, float32 or float64, shape (*, in_features)
+    weight : ndarray, same dtype, shape (out_features, in_features) as in PyTorch
+    bias : ndarray (out_features,), same dtype, or None
+    activation : None, 'identity', 'relu', 'leaky_relu', 'sigmoid' or 'tanh'
+        Applied to each output while it is still in registers.
+    negative_slope : float
+        Slope of 'leaky_relu' for negative inputs.
+    out : ndarray (*, out_features), same dtype, C-contiguous, or None
+
+    Returns
+    -------
+    out : ndarray (*, out_features)
+    """
+    cdef cnp.ndarray X = _float_array(x, "x")
+    cdef cnp.ndarray W = _float_array(weight, "weight")
+    _same_dtype(W, "weight", X, "x")
+    if W.ndim != 2:
+        raise ValueError(f"weight must be a 2-D array (out_features, in_features), got shape {_shp(W)}")
+    cdef fnn_int N = W.shape[0], K = W.shape[1], M
+    lead, M = _leading(X, "x", K, "weight")
+    cdef fnn_epilogue ep
+    ep.mode = FNN_EPI_FORWARD
+    ep.act = _activation(activation, "activation")
+    ep.slope = _finite(negative_slope, "negative_slope")
+    ep.bias = NULL
+    ep.saved = NULL
+    ep.lds = 0
+    cdef cnp.ndarray Bv = None
+    if bias is not None:
+        Bv = _float_array(bias, "bias")
+        _same_dtype(Bv, "bias", X, "x")
+        if Bv.ndim != 1 or Bv.shape[0] != N:
+            raise ValueError(f"bias must have shape ({N},), got {_shp(Bv)}")
+        Bv = _contiguous_vector(Bv)
+        ep.bias = cnp.PyArray_DATA(Bv)
+    out_shape = lead + (N,)
+    cdef cnp.ndarray C
+    if out is None:
+        C = np.empty(out_shape, dtype=X.dtype)
+    else:
+        C = _check_out(out, "out", out_shape, X, (X, W, Bv), ("x", "weight", "bias"))
+    cdef Layout lx, lw
+    X = _rowmajor(X.reshape(M, K), &lx, True)
+    W = _rowmajor(W, &lw, True)
+    # Y = X · Wᵀ: W is stored N×K, so op(B) is its transpose
+    _gemm(lx.flipped, 1 ^ lw.flipped, M, N, K, X, lx.ld, W, lw.ld, 0.0, C, max(N, 1), &ep)
+    return C
+
+
+cdef int _act_backward(fnn_act act, double slope, cnp.ndarray dy, cnp.ndarray y,
+                       cnp.ndarray dx) except -1:
+    """dx = dy ⊙ act'(y), all C-contiguous of one size."""
+    cdef fnn_int n = cnp.PyArray_SIZE(dx)
+    cdef void *pdy = cnp.PyArray_DATA(dy)
+    cdef void *py = cnp.PyArray_DATA(y)
+    cdef void *pdx = cnp.PyArray_DATA(dx)
+    if cnp.PyArray_TYPE(dx) == cnp.NPY_FLOAT32:
+        with nogil:
+            fnn_act_backward_s(act, slope, n, <const float *>pdy, <const float *>py, <float *>pdx)
+    else:
+        with nogil:
+            fnn_act_backward_d(act, slope, n, <const double *>pdy, <const double *>py, <double *>pdx)
+    return 0
+
+
+cdef double _slope_for_grad(fnn_act act, value, str name) except? -1.0:
+    cdef double s = _finite(value, name)
+    if act == FNN_ACT_LEAKY_RELU and s < 0:
+        raise ValueError(f"{name} must be >= 0 for the derivative of leaky_relu taken from its "
+                         f"output (a negative slope makes the output's sign ambiguous), got {s}")
+    return s
+
+
+def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_slope=0.01,
+                    need_input_grad=True, input_activation=None, input_negative_slope=0.01,
+                    grad_weight=None, grad_bias=None, accumulate=False):
+    """Gradients of the layer ``y = act(x @ weight.T + bias)``.
+
+    Parameters
+    ----------
+    grad_out : ndarray (*, out_features), float32 or float64
+        dL/dy, the gradient with respect to the layer's output after its activation.
+    x : ndarray (*, in_features), same dtype and leading shape
+    weight : ndarray (out_features, in_features)
+    saved : ndarray shaped like grad_out, or None
+        The layer's output y; needed when ``activation`` is not None (its
+        derivative is taken from y: relu' = [y>0], leaky_relu' = 1 if y>0 else
+        negative_slope, sigmoid' = y(1-y), tanh' = 1-y²).
+    activation, negative_slope
+        The layer's activation (None, 'identity', 'relu', 'leaky_relu',
+        'sigmoid', 'tanh'); a leaky slope must be >= 0 here.
+    need_input_grad : bool
+        Compute grad_x (skip it for the first layer).
+    input_activation, input_negative_slope
+        Activation that produced ``x`` in the layer below (x is its output):
+        grad_x is multiplied by its derivative in the same kernel, giving the
+        gradient before that activation. None: plain dL/dx.
+    grad_weight : ndarray (out_features, in_features) or None
+    grad_bias : ndarray (out_features,) or None
+        Output buffers (allocated when None).
+    accumulate : bool
+        Add into grad_weight and grad_bias (both must be given) instead of
+        overwriting them, as PyTorch accumulates .grad.
+
+    Returns
+    -------
+    (grad_x or None, grad_weight, grad_bias)
+        grad_x = (dz @ weight) ⊙ input_activation'(x) shaped like x,
+        grad_weight = dzᵀ @ x, grad_bias = Σ_rows dz, where dz = grad_out ⊙ act'(y).
+    """
+    cdef cnp.ndarray G = _float_array(grad_out, "grad_out")
+    cdef cnp.ndarray X = _float_array(x, "x")
+    cdef cnp.ndarray W = _float_array(weight, "weight")
+    _same_dtype(X, "x", G, "grad_out")
+    _same_dtype(W, "weight", G, "grad_out")
+    if W.ndim != 2:
+        raise ValueError(f"weight must be a 2-D array (out_features, in_features), got shape {_shp(W)}")
+    cdef fnn_int N = W.shape[0], K = W.shape[1], M, Mg
+    lead_x, M = _leading(X, "x", K, "weight")
+    lead_g, Mg = _leading(G, "grad_out", N, "weight")
+    if lead_x != lead_g:
+        raise ValueError(f"grad_out {_shp(G)} and x {_shp(X)} must have the same leading dimensions")
+    cdef fnn_act act = _activation(activation, "activation")
+    cdef fnn_act iact = _activation(input_activation, "input_activation")
+    cdef double slope = _slope_for_grad(act, negative_slope, "negative_slope")
+    cdef double islope = _slope_for_grad(iact, input_negative_slope, "input_negative_slope")
+    cdef bint acc = bool(accumulate)
+    if acc and (grad_weight is None or grad_bias is None):
+        raise ValueError("accumulate=True needs both grad_weight and grad_bias buffers to add into")
+
+    cdef cnp.ndarray S = None
+    if act != FNN_ACT_IDENTITY:
+        if saved is None:
+            raise ValueError(f"saved (the layer's output) is required when activation={activation!r}")
+        S = _float_array(saved, "saved")
+        _same_dtype(S, "saved", G, "grad_out")
+        if _shp(S) != _shp(G):
+            raise ValueError(f"saved must have the shape of grad_out {_shp(G)}, got {_shp(S)}")
+
+    inputs = (G, X, W, S)
+    names = ("grad_out", "x", "weight", "saved")
+    cdef cnp.ndarray dW, db
+    if grad_weight is None:
+        dW = cnp.PyArray_EMPTY(2, [N, K], cnp.PyArray_TYPE(G), 0)
+    else:
+        dW = _check_out(grad_weight, "grad_weight", (N, K), G, inputs, names)
+    if grad_bias is None:
+        db = cnp.PyArray_EMPTY(1, [N], cnp.PyArray_TYPE(G), 0)
+    else:
+        db = _check_out(grad_bias, "grad_bias", (N,), G, inputs + (dW,), names + ("grad_weight",))
+
+    # dz = grad_out ⊙ act'(y), row-major M×N
+    cdef Layout lz, lx, lw
+    cdef cnp.ndarray dz
+    if act != FNN_ACT_IDENTITY:
+        dz = cnp.PyArray_EMPTY(2, [M, N], cnp.PyArray_TYPE(G), 0)
+        _act_backward(act, slope, np.ascontiguousarray(G.reshape(M, N)),
+                      np.ascontiguousarray(S.reshape(M, N)), dz)
+        lz.ld = max(N, 1)
+    else:
+        dz = _rowmajor(G.reshape(M, N), &lz, False)
+    X = _rowmajor(X.reshape(M, K), &lx, False)
+
+    # dW = dzᵀ · x and db = Σ_rows dz, one call
+    cdef double beta = 1.0 if acc else 0.0
+    cdef void *pz = cnp.PyArray_DATA(dz)
+    cdef void *px = cnp.PyArray_DATA(X)
+    cdef void *pw = cnp.PyArray_DATA(dW)
+    cdef void *pb = cnp.PyArray_DATA(db)
+    cdef fnn_status st
+    if cnp.PyArray_TYPE(G) == cnp.NPY_FLOAT32:
+        with nogil:
+            st = fnn_linear_grad_weight_s(M, N, K, <const float *>pz, lz.ld, <const float *>px,
+                                          lx.ld, <float>beta, <float *>pw, max(K, 1), <float *>pb)
+    else:
+        with nogil:
+            st = fnn_linear_grad_weight_d(M, N, K, <const double *>pz, lz.ld, <const double *>px,
+                                          lx.ld, beta, <double *>pw, max(K, 1), <double *>pb)
+    _check_status(st)
+
+    if not need_input_grad:
+        return None, dW, db
+    # grad_x = (dz · W) ⊙ input_act'(x)
+    cdef fnn_epilogue ep
+    ep.mode = FNN_EPI_GRAD
+    ep.act = iact
+    ep.slope = islope
+    ep.bias = NULL
+    ep.saved = px
+    ep.lds = lx.ld
+    cdef cnp.ndarray gx = cnp.PyArray_EMPTY(2, [M, K], cnp.PyArray_TYPE(G), 0)
+    W = _rowmajor(W, &lw, True)
+    _gemm(0, lw.flipped, M, K, N, dz, lz.ld, W, lw.ld, 0.0, gx, max(K, 1), &ep)
+    return gx.reshape(lead_x + (K,)), dW, db

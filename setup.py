@@ -1,0 +1,83 @@
+"""Build of fastnn's one extension, fastnn._C: the Cython bindings and the C
+kernels of csrc/, compiled with -O3 and OpenMP when the compiler has it.
+
+Environment:
+  FASTNN_OPENMP=0   build without OpenMP (the kernels then run single-threaded)
+  FASTNN_NATIVE=1   add -march=native (opt-in; such a build only runs on CPUs
+                    like the one that built it). The default build is portable:
+                    the AVX2 kernels are chosen at run time by CPU flags.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+OPENMP_PROBE = "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+
+
+def compiler_accepts(compiler_cmd, flags, source):
+    """True if the C compiler builds and links `source` with `flags`."""
+    tmp = tempfile.mkdtemp()
+    try:
+        src = os.path.join(tmp, "probe.c")
+        with open(src, "w") as f:
+            f.write(source)
+        cmd = list(compiler_cmd) + flags + [src, "-o", os.path.join(tmp, "probe")]
+        return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    except OSError:
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class BuildExt(build_ext):
+    """Adds the optimisation and OpenMP flags the compiler supports."""
+
+    def build_extensions(self):
+        cc = self.compiler.compiler_so[:1] if hasattr(self.compiler, "compiler_so") else ["cc"]
+        cflags = ["-O3", "-fno-math-errno", "-Wno-unused-function"]
+        if os.environ.get("FASTNN_NATIVE") == "1":
+            cflags.append("-march=native")
+        ldflags = []
+        want_omp = os.environ.get("FASTNN_OPENMP", "1") != "0"
+        if want_omp and compiler_accepts(cc, ["-fopenmp"], OPENMP_PROBE):
+            cflags.append("-fopenmp")
+            ldflags.append("-fopenmp")
+        elif want_omp:
+            print("fastnn: the compiler has no OpenMP; building single-threaded kernels", file=sys.stderr)
+        flags_text = " ".join(cflags)
+        for ext in self.extensions:
+            ext.extra_compile_args = cflags + ext.extra_compile_args
+            ext.extra_link_args = ldflags + ext.extra_link_args
+            ext.define_macros.append(("FNN_BUILD_FLAGS", '"%s"' % flags_text))
+        super().build_extensions()
+
+
+extension = Extension(
+    "fastnn._C",
+    sources=["fastnn/_C.pyx"] + sorted(glob.glob("csrc/*.c")),
+    include_dirs=["csrc", numpy.get_include()],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    depends=sorted(glob.glob("csrc/*.h")) + sorted(glob.glob("fastnn/*.pxi")) + ["fastnn/_fastnn.pxd"],
+)
+
+setup(
+    ext_modules=cythonize(
+        [extension],
+        compiler_directives={
+            "language_level": 3,
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "embedsignature": True,
+        },
+    ),
+    cmdclass={"build_ext": BuildExt},
+)
