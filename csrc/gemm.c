@@ -1,7 +1,11 @@
 /* gemm.c — C = op(A)·op(B) + beta·C with a fused epilogue, and the weight
  * gradient of a Linear layer; float and double instantiations of the driver
  * in gemm_impl.h. The micro-kernels live in gemm_generic.c and gemm_avx2.c. */
+#include "act_scalar.h"
 #include "internal.h"
+
+/* Up to this many rows, C is computed row by row without packing B. */
+#define FNN_SMALL_M 4
 
 typedef fnn_gemm_arch_s gemm_arch_s;
 typedef fnn_gemm_arch_d gemm_arch_d;

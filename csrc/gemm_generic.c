@@ -1,8 +1,9 @@
-/* gemm_generic.c — the portable micro-kernels: plain C that is correct on any
- * CPU (the compiler vectorises the j loop with whatever the baseline ISA has).
+/* gemm_generic.c — the portable GEMM pieces: plain C that is correct on any
+ * CPU (the compiler vectorises the j loops with whatever the baseline ISA has).
  *
- *   acc[i][j] = Σ_k Ap[k·MR + i] · Bp[k·NR + j]
- *   C[i][j]   = epilogue([beta·C[i][j] +] acc[i][j])
+ *   micro-kernel  acc[i][j] = Σ_k Ap[k·MR + i] · Bp[k·NR + j]
+ *                 C[i][j]   = epilogue([beta·C[i][j] +] acc[i][j])
+ *   interleave, dot_rows, axpy_rows as described in internal.h
  */
 #include "act_scalar.h"
 #include "internal.h"
@@ -39,8 +40,38 @@
             }                                                                    \
         }                                                                        \
     }                                                                            \
+    void fnn_interleave_generic_##SFX(int w, const T *src, fnn_int ld, fnn_int kc,   \
+                                      T *dst)                                        \
+    {                                                                            \
+        for (int r = 0; r < w; r++)                                              \
+            for (fnn_int k = 0; k < kc; k++)                                     \
+                dst[k * w + r] = src[r * ld + k];                                \
+    }                                                                            \
+    static void dot_rows_generic_##SFX(fnn_int n, fnn_int K, const T *a,         \
+                                       const T *B, fnn_int ldb, T *out)          \
+    {                                                                            \
+        for (fnn_int j = 0; j < n; j++) {                                        \
+            const T *b = B + j * ldb;                                            \
+            T s = 0;                                                             \
+            for (fnn_int k = 0; k < K; k++)                                      \
+                s += a[k] * b[k];                                                \
+            out[j] = s;                                                          \
+        }                                                                        \
+    }                                                                            \
+    static void axpy_rows_generic_##SFX(fnn_int n, fnn_int K, const T *a,        \
+                                        const T *B, fnn_int ldb, T *out)         \
+    {                                                                            \
+        for (fnn_int j = 0; j < n; j++)                                          \
+            out[j] = 0;                                                          \
+        for (fnn_int k = 0; k < K; k++) {                                        \
+            const T ak = a[k], *b = B + k * ldb;                                 \
+            for (fnn_int j = 0; j < n; j++)                                      \
+                out[j] += ak * b[j];                                             \
+        }                                                                        \
+    }                                                                            \
     const fnn_gemm_arch_##SFX fnn_gemm_generic_##SFX = {                         \
-        ukernel_generic_##SFX, MR, NR, 128, 256, 4096};
+        ukernel_generic_##SFX, fnn_interleave_generic_##SFX,                     \
+        dot_rows_generic_##SFX, axpy_rows_generic_##SFX, MR, NR, 128, 256, 4096};
 
 GENERIC_UKERNEL(float, s, 4, 8)
 GENERIC_UKERNEL(double, d, 4, 4)

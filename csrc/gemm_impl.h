@@ -33,13 +33,17 @@ typedef struct {
     fnn_int ldc;
     const fnn_epilogue *ep;   /* NULL: none */
     REAL *rowsum;             /* M values: beta·rowsum + Σ_k op(A)[i,k], or NULL */
+    const F(gemm_arch) *arch; /* set by gemm_run */
+    int tm, tn;               /* thread grid */
 } F(gemm_job);
 
 /* Pack rows [i0, i0+rows) and k in [p0, p0+kc) of op(A) into MR-row panels,
  * k-major, zero-padding the last panel. With sums, add each row's values. */
-static void F(pack_a)(const F(gemm_job) *job, fnn_int i0, fnn_int rows, fnn_int p0,
-                      fnn_int kc, int mr, REAL *restrict dst, REAL *restrict sums)
+static void F(pack_a)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_int i0,
+                      fnn_int rows, fnn_int p0, fnn_int kc, REAL *restrict dst,
+                      REAL *restrict sums)
 {
+    const int mr = arch->mr;
     for (fnn_int ir = 0; ir < rows; ir += mr, dst += (fnn_int)mr * kc) {
         int m = rows - ir < mr ? (int)(rows - ir) : mr;
         if (job->ta) {          /* A stored K×M: a row of the panel is contiguous */
@@ -54,11 +58,15 @@ static void F(pack_a)(const F(gemm_job) *job, fnn_int i0, fnn_int rows, fnn_int 
                     for (int r = 0; r < m; r++)
                         sums[ir + r] += src[r];
             }
-        } else {                /* A stored M×K: read each row along k */
+        } else {                /* A stored M×K: transpose rows into the panel */
+            const REAL *rows0 = job->A + (i0 + ir) * job->lda + p0;
+            if (m == mr)
+                arch->interleave(mr, rows0, job->lda, kc, dst);
             for (int r = 0; r < m; r++) {
-                const REAL *src = job->A + (i0 + ir + r) * job->lda + p0;
-                for (fnn_int k = 0; k < kc; k++)
-                    dst[k * mr + r] = src[k];
+                const REAL *src = rows0 + r * job->lda;
+                if (m < mr)
+                    for (fnn_int k = 0; k < kc; k++)
+                        dst[k * mr + r] = src[k];
                 if (sums) {
                     REAL s = sums[ir + r];
                     for (fnn_int k = 0; k < kc; k++)
@@ -75,12 +83,15 @@ static void F(pack_a)(const F(gemm_job) *job, fnn_int i0, fnn_int rows, fnn_int 
 
 /* Pack k in [p0, p0+kc) and columns [j0, j0+cols) of op(B) into NR-column
  * panels, k-major, zero-padding the last panel. */
-static void F(pack_b)(const F(gemm_job) *job, fnn_int p0, fnn_int kc, fnn_int j0,
-                      fnn_int cols, int nr, REAL *restrict dst)
+static void F(pack_b)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_int p0,
+                      fnn_int kc, fnn_int j0, fnn_int cols, REAL *restrict dst)
 {
+    const int nr = arch->nr;
     for (fnn_int jr = 0; jr < cols; jr += nr, dst += (fnn_int)nr * kc) {
         int n = cols - jr < nr ? (int)(cols - jr) : nr;
-        if (job->tb) {          /* B stored N×K: each column of the panel is a row */
+        if (job->tb && n == nr) {   /* B stored N×K: transpose rows into the panel */
+            arch->interleave(nr, job->B + (j0 + jr) * job->ldb + p0, job->ldb, kc, dst);
+        } else if (job->tb) {
             for (int c = 0; c < n; c++) {
                 const REAL *src = job->B + (j0 + jr + c) * job->ldb + p0;
                 for (fnn_int k = 0; k < kc; k++)
@@ -173,8 +184,8 @@ static fnn_status F(gemm_rect)(const F(gemm_job) *job, const F(gemm_arch) *arch,
     ncmax = (ncmax + nr - 1) / nr * nr;
     fnn_int mcmax = m1 - m0 < arch->mc ? m1 - m0 : arch->mc;
     mcmax = (mcmax + mr - 1) / mr * mr;
-    REAL *Ap = fnn_scratch(0, (size_t)mcmax * kalloc * sizeof(REAL));
-    REAL *Bp = fnn_scratch(1, (size_t)ncmax * kalloc * sizeof(REAL));
+    REAL *Ap = fnn_scratch(0, ((size_t)mcmax * kalloc + FNN_PACK_SLACK) * sizeof(REAL));
+    REAL *Bp = fnn_scratch(1, ((size_t)ncmax * kalloc + FNN_PACK_SLACK) * sizeof(REAL));
     REAL *sums = do_rowsum ? fnn_scratch(2, (size_t)(m1 - m0) * sizeof(REAL)) : NULL;
     if (!Ap || !Bp || (do_rowsum && !sums))
         return FNN_ENOMEM;
@@ -187,10 +198,10 @@ static fnn_status F(gemm_rect)(const F(gemm_job) *job, const F(gemm_arch) *arch,
         do {
             fnn_int kc = K - p0 < kcb ? K - p0 : kcb;
             int first = p0 == 0, last = p0 + kc >= K;
-            F(pack_b)(job, p0, kc, jc, nc, nr, Bp);
+            F(pack_b)(job, arch, p0, kc, jc, nc, Bp);
             for (fnn_int ic = m0; ic < m1; ic += arch->mc) {
                 fnn_int mc = m1 - ic < arch->mc ? m1 - ic : arch->mc;
-                F(pack_a)(job, ic, mc, p0, kc, mr, Ap,
+                F(pack_a)(job, arch, ic, mc, p0, kc, Ap,
                           do_rowsum && jc == n0 ? sums + (ic - m0) : NULL);
                 for (fnn_int jr = 0; jr < nc; jr += nr) {
                     int n = nc - jr < nr ? (int)(nc - jr) : nr;
@@ -208,6 +219,61 @@ static fnn_status F(gemm_rect)(const F(gemm_job) *job, const F(gemm_arch) *arch,
         for (fnn_int i = m0; i < m1; i++) {
             REAL old = job->beta != 0 ? job->beta * job->rowsum[i] : 0;
             job->rowsum[i] = old + sums[i - m0];
+        }
+    }
+    return FNN_OK;
+}
+
+/* C = [beta·C +] row, then the epilogue, for row i, columns [n0, n1). */
+static void F(finish_row)(const F(gemm_job) *job, fnn_int i, fnn_int n0, fnn_int n1,
+                          const REAL *row)
+{
+    REAL *c = job->C + i * job->ldc;
+    const fnn_epilogue *ep = job->ep;
+    const REAL *bias = ep && ep->mode == FNN_EPI_FORWARD ? (const REAL *)ep->bias : NULL;
+    const REAL *saved = ep && ep->mode == FNN_EPI_GRAD ? (const REAL *)ep->saved + i * ep->lds : NULL;
+    const REAL slope = ep ? (REAL)ep->slope : 0;
+    for (fnn_int j = n0; j < n1; j++) {
+        REAL v = row[j - n0];
+        if (job->beta != 0)
+            v = job->beta * c[j] + v;
+        if (ep && ep->mode == FNN_EPI_FORWARD) {
+            if (bias)
+                v += bias[j];
+            v = F(fnn_act)(ep->act, slope, v);
+        } else if (saved) {
+            v *= F(fnn_act_grad)(ep->act, slope, saved[j]);
+        }
+        c[j] = v;
+    }
+}
+
+/* For a handful of rows, packing B costs more than it saves: take each row of
+ * op(A) against op(B) directly (dot products with the rows of a transposed B,
+ * or a combination of the rows of B), columns [n0, n1), blocked so that a block
+ * of B stays in L1 across the rows. */
+#define SMALL_M_COLS 32
+static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const F(gemm_arch) *arch,
+                                  fnn_int n0, fnn_int n1)
+{
+    const fnn_int M = job->M, K = job->K;
+    REAL *row = fnn_scratch(3, SMALL_M_COLS * sizeof(REAL));
+    REAL *acol = job->ta ? fnn_scratch(2, (size_t)(K > 0 ? K : 1) * M * sizeof(REAL)) : NULL;
+    if (!row || (job->ta && !acol))
+        return FNN_ENOMEM;
+    if (job->ta)                /* rows of op(A) are columns of A: gather them */
+        for (fnn_int i = 0; i < M; i++)
+            for (fnn_int k = 0; k < K; k++)
+                acol[i * K + k] = job->A[k * job->lda + i];
+    for (fnn_int jb = n0; jb < n1; jb += SMALL_M_COLS) {
+        fnn_int nb = n1 - jb < SMALL_M_COLS ? n1 - jb : SMALL_M_COLS;
+        for (fnn_int i = 0; i < M; i++) {
+            const REAL *a = job->ta ? acol + i * K : job->A + i * job->lda;
+            if (job->tb)
+                arch->dot_rows(nb, K, a, job->B + jb * job->ldb, job->ldb, row);
+            else
+                arch->axpy_rows(nb, K, a, job->B + jb, job->ldb, row);
+            F(finish_row)(job, i, jb, jb + nb, row);
         }
     }
     return FNN_OK;
@@ -243,54 +309,56 @@ static void F(plan_grid)(fnn_int pm, fnn_int pn, int nt, int *tm, int *tn)
     *tn = nt / best_m;
 }
 
-static fnn_status F(gemm_run)(const F(gemm_job) *job)
+static fnn_status F(small_m_part)(void *ctx, int part, int nparts)
 {
-    const F(gemm_arch) *arch = F(fnn_arch)();
+    const F(gemm_job) *job = ctx;
+    const fnn_int N = job->N, blocks = (N + SMALL_M_COLS - 1) / SMALL_M_COLS;
+    fnn_int n0 = blocks * part / nparts * SMALL_M_COLS;
+    fnn_int n1 = blocks * (part + 1) / nparts * SMALL_M_COLS;
+    if (n1 > N)
+        n1 = N;
+    return n0 < n1 ? F(gemm_small_m)(job, job->arch, n0, n1) : FNN_OK;
+}
+
+/* One rectangle of the tm × tn grid: part = a·tn + b. */
+static fnn_status F(grid_part)(void *ctx, int part, int nparts)
+{
+    const F(gemm_job) *job = ctx;
+    const F(gemm_arch) *arch = job->arch;
+    (void)nparts;
+    const fnn_int pm = (job->M + arch->mr - 1) / arch->mr, pn = (job->N + arch->nr - 1) / arch->nr;
+    const int tm = job->tm, tn = job->tn, a = part / tn, b = part % tn;
+    fnn_int m0 = (fnn_int)a * pm / tm * arch->mr, m1 = (fnn_int)(a + 1) * pm / tm * arch->mr;
+    fnn_int n0 = (fnn_int)b * pn / tn * arch->nr, n1 = (fnn_int)(b + 1) * pn / tn * arch->nr;
+    if (m1 > job->M)
+        m1 = job->M;
+    if (n1 > job->N)
+        n1 = job->N;
+    if (m0 >= m1 || n0 >= n1)
+        return FNN_OK;
+    /* the row sums of A are taken once per row: by the first column of threads */
+    return F(gemm_rect)(job, arch, m0, m1, n0, n1, job->rowsum != NULL && b == 0);
+}
+
+static fnn_status F(gemm_run)(F(gemm_job) *job)
+{
+    const F(gemm_arch) *arch = job->arch = F(fnn_arch)();
     const fnn_int M = job->M, N = job->N;
     if (M <= 0 || N <= 0)
         return FNN_OK;
     if (arch->mr > FNN_MR_MAX || arch->nr > FNN_NR_MAX)
         return FNN_EINVAL;
-    const fnn_int pm = (M + arch->mr - 1) / arch->mr, pn = (N + arch->nr - 1) / arch->nr;
     double flops = 2.0 * (double)M * (double)N * (double)(job->K > 0 ? job->K : 1);
-    int nt = fnn_threads_for(flops, pm * pn);
-    if (nt == 1)
-        return F(gemm_rect)(job, arch, 0, M, 0, N, job->rowsum != NULL);
-
-    int tm, tn;
-    F(plan_grid)(pm, pn, nt, &tm, &tn);
-    nt = tm * tn;
-    fnn_status status = FNN_OK;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-#endif
-    {
-#ifdef _OPENMP
-        int t0 = omp_get_thread_num(), step = omp_get_num_threads();
-#else
-        int t0 = 0, step = 1;
-#endif
-        for (int w = t0; w < nt; w += step) {
-            int a = w / tn, b = w % tn;
-            fnn_int m0 = (fnn_int)a * pm / tm * arch->mr, m1 = (fnn_int)(a + 1) * pm / tm * arch->mr;
-            fnn_int n0 = (fnn_int)b * pn / tn * arch->nr, n1 = (fnn_int)(b + 1) * pn / tn * arch->nr;
-            if (m1 > M)
-                m1 = M;
-            if (n1 > N)
-                n1 = N;
-            if (m0 >= m1 || n0 >= n1)
-                continue;
-            fnn_status st = F(gemm_rect)(job, arch, m0, m1, n0, n1,
-                                         job->rowsum != NULL && b == 0);
-            if (st != FNN_OK) {
-#ifdef _OPENMP
-#pragma omp atomic write
-#endif
-                status = st;
-            }
-        }
+    if (M <= FNN_SMALL_M && job->rowsum == NULL) {
+        int nt = fnn_threads_for(flops, (N + SMALL_M_COLS - 1) / SMALL_M_COLS);
+        return fnn_parallel(nt, F(small_m_part), job);
     }
-    return status;
+    const fnn_int pm = (M + arch->mr - 1) / arch->mr, pn = (N + arch->nr - 1) / arch->nr;
+    int nt = fnn_threads_for(flops, pm * pn);
+    job->tm = job->tn = 1;
+    if (nt > 1)
+        F(plan_grid)(pm, pn, nt, &job->tm, &job->tn);
+    return fnn_parallel(job->tm * job->tn, F(grid_part), job);
 }
 
 fnn_status F(fnn_gemm)(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
@@ -301,7 +369,7 @@ fnn_status F(fnn_gemm)(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K
         ep = NULL;              /* nothing to do after the product */
     if (ep && ep->mode == FNN_EPI_GRAD && (!ep->saved || ep->act == FNN_ACT_IDENTITY))
         ep = NULL;
-    F(gemm_job) job = {trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc, ep, NULL};
+    F(gemm_job) job = {trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc, ep, NULL, NULL, 1, 1};
     return F(gemm_run)(&job);
 }
 
@@ -311,7 +379,7 @@ fnn_status F(fnn_linear_grad_weight)(fnn_int M, fnn_int N, fnn_int K, const REAL
 {
     /* dW (N×K) = dYᵀ (N×M) · X (M×K): op(A) = dYᵀ, summed over the batch M;
      * db is the row sum of op(A), taken while it is packed. */
-    F(gemm_job) job = {1, 0, N, K, M, dY, lddy, X, ldx, beta, dW, lddw, NULL, db};
+    F(gemm_job) job = {1, 0, N, K, M, dY, lddy, X, ldx, beta, dW, lddw, NULL, db, NULL, 1, 1};
     if (K <= 0 && db) {         /* no columns to tile: the bias gradient alone */
         for (fnn_int j = 0; j < N; j++) {
             REAL s = beta != 0 ? beta * db[j] : 0, acc = 0;

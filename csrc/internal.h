@@ -50,18 +50,37 @@ typedef void (*fnn_ukernel_d)(fnn_int kc, const double *Ap, const double *Bp,
                               double *C, fnn_int ldc, int load_c, double beta,
                               const fnn_tile_epi_d *ep);
 
-/* A micro-kernel with its register tile and the cache blocks that suit it. */
-typedef struct {
-    fnn_ukernel_s kernel;
-    int mr, nr;
-    fnn_int mc, kc, nc;
-} fnn_gemm_arch_s;
+/* What one SIMD path brings to the GEMM driver:
+ *   kernel      the MR×NR micro-kernel;
+ *   interleave  dst[k·w + r] = src[r·ld + k] for r < w, k < kc: packs w rows
+ *               k-major (A panels from row-major A, B panels from Bᵀ). It may
+ *               write up to FNN_PACK_SLACK elements past the panel, which the
+ *               next panel overwrites; buffers carry that slack;
+ *   dot_rows    out[j] = Σ_k a[k]·B[j·ldb + k], j < n  (one row times Bᵀ);
+ *   axpy_rows   out[j] = Σ_k a[k]·B[k·ldb + j], j < n  (one row times B);
+ *               both sum k in ascending order per output, whatever j is;
+ *   mc, kc, nc  cache blocks (mc a multiple of mr, nc of nr). */
+#define FNN_PACK_SLACK 16
 
-typedef struct {
-    fnn_ukernel_d kernel;
-    int mr, nr;
-    fnn_int mc, kc, nc;
-} fnn_gemm_arch_d;
+#define FNN_DECLARE_ARCH(T, SFX)                                                   \
+    typedef struct {                                                               \
+        fnn_ukernel_##SFX kernel;                                                  \
+        void (*interleave)(int w, const T *src, fnn_int ld, fnn_int kc, T *dst);   \
+        void (*dot_rows)(fnn_int n, fnn_int K, const T *a, const T *B, fnn_int ldb, \
+                         T *out);                                                  \
+        void (*axpy_rows)(fnn_int n, fnn_int K, const T *a, const T *B,            \
+                          fnn_int ldb, T *out);                                    \
+        int mr, nr;                                                                \
+        fnn_int mc, kc, nc;                                                        \
+    } fnn_gemm_arch_##SFX;
+
+FNN_DECLARE_ARCH(float, s)
+FNN_DECLARE_ARCH(double, d)
+
+/* The portable packing and row kernels (gemm_generic.c); SIMD paths fall
+ * back to them for shapes they do not specialise. */
+void fnn_interleave_generic_s(int w, const float *src, fnn_int ld, fnn_int kc, float *dst);
+void fnn_interleave_generic_d(int w, const double *src, fnn_int ld, fnn_int kc, double *dst);
 
 extern const fnn_gemm_arch_s fnn_gemm_generic_s;
 extern const fnn_gemm_arch_d fnn_gemm_generic_d;
@@ -77,6 +96,12 @@ const fnn_gemm_arch_d *fnn_arch_d(void);
 /* Threads to use for a job of `work` units (roughly flops): 1 below the
  * serial threshold, never more than `max_parts` nor fnn_get_num_threads(). */
 int fnn_threads_for(double work, fnn_int max_parts);
+
+/* Run task(ctx, part, nparts) for part = 0..nparts-1, one part per thread of
+ * an OpenMP team (all on the calling thread when nparts == 1 or without
+ * OpenMP). Returns the first failure any part reported. */
+typedef fnn_status (*fnn_task)(void *ctx, int part, int nparts);
+fnn_status fnn_parallel(int nparts, fnn_task task, void *ctx);
 
 /* Jobs below this many flops run on the calling thread: waking the team costs
  * more than it saves. */

@@ -56,6 +56,33 @@ int fnn_threads_for(double work, fnn_int max_parts)
     return n < 1 ? 1 : n;
 }
 
+fnn_status fnn_parallel(int nparts, fnn_task task, void *ctx)
+{
+    if (nparts <= 1)
+        return task(ctx, 0, 1);
+    fnn_status status = FNN_OK;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nparts)
+    {
+        /* the runtime may give fewer threads than asked: cover every part */
+        for (int part = omp_get_thread_num(); part < nparts; part += omp_get_num_threads()) {
+            fnn_status st = task(ctx, part, nparts);
+            if (st != FNN_OK) {
+#pragma omp atomic write
+                status = st;
+            }
+        }
+    }
+#else
+    for (int part = 0; part < nparts; part++) {
+        fnn_status st = task(ctx, part, nparts);
+        if (st != FNN_OK)
+            status = st;
+    }
+#endif
+    return status;
+}
+
 /* Each thread keeps a few growing buffers for packed panels; OpenMP worker
  * threads persist between parallel regions, so they are reused call after
  * call. */
