@@ -1,0 +1,123 @@
+"""Shared fixtures: the SIMD path and thread count under test, and float64
+references. Every test that takes `simd` runs once per path this CPU has
+(the portable C path always, AVX2+FMA where supported)."""
+import zlib
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import _C
+
+SIMD_PATHS = ["generic"] + (["avx2"] if _C.simd_supported("avx2") else [])
+
+
+@pytest.fixture(params=SIMD_PATHS)
+def simd(request):
+    """Run the test on one SIMD path, restoring the previous one afterwards."""
+    before = _C.get_simd()
+    _C.set_simd(request.param)
+    yield request.param
+    _C.set_simd(before)
+
+
+@pytest.fixture(params=[1, 2])
+def threads(request):
+    """Run the test with 1 and with 2 kernel threads."""
+    before = fastnn.get_num_threads()
+    fastnn.set_num_threads(request.param)
+    yield request.param
+    fastnn.set_num_threads(before)
+
+
+@pytest.fixture
+def restore_threads():
+    before = fastnn.get_num_threads()
+    yield
+    fastnn.set_num_threads(before)
+
+
+@pytest.fixture
+def rng(request):
+    """A generator seeded from the test's name: fresh data per test, reproducible."""
+    seed = zlib.crc32(request.node.nodeid.encode())
+    return np.random.default_rng(seed)
+
+
+def two_threads_available():
+    """True if the kernels can really run 2 threads here (OpenMP on, >= 2 allowed)."""
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(2)
+        return fastnn.get_num_threads() == 2
+    finally:
+        fastnn.set_num_threads(before)
+
+
+# Tolerances relative to the scale of the exact result, sum_k |a_ik| |b_kj|:
+# a correct kernel's rounding error is far below these; one wrong or missing
+# term is far above them.
+RTOL = {np.float32: 2e-6, np.float64: 1e-14}
+# Absolute slack for the vectorised exp/tanh in the activations.
+ATOL_ACT = {np.float32: 2e-6, np.float64: 1e-13}
+
+
+def assert_close_scaled(got, ref, scale, dtype, atol=0.0):
+    """|got - ref| <= rtol * scale + atol elementwise, with a message that
+    says where and how far it is off."""
+    dtype = np.dtype(dtype).type
+    got = np.asarray(got, dtype=np.float64)
+    assert got.shape == ref.shape, f"shape {got.shape} != reference {ref.shape}"
+    assert np.all(np.isfinite(got)), "result has non-finite values"
+    bound = RTOL[dtype] * scale + atol + np.finfo(dtype).tiny
+    err = np.abs(got - ref)
+    bad = err > bound
+    if bad.any():
+        i = np.unravel_index(np.argmax(err - bound), err.shape)
+        raise AssertionError(f"{bad.sum()} of {err.size} elements off; worst at {i}: "
+                             f"got {got[i]!r}, want {ref[i]!r}, |err| {err[i]:.3g} > {bound[i]:.3g}")
+
+
+def act_ref(z, activation, slope=0.01):
+    """float64 reference activations."""
+    if activation in (None, "identity"):
+        return z
+    if activation == "relu":
+        return np.maximum(z, 0.0)
+    if activation == "leaky_relu":
+        return np.where(z > 0, z, slope * z)
+    if activation == "sigmoid":
+        e = np.exp(-np.abs(z))             # stable for either sign
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if activation == "tanh":
+        return np.tanh(z)
+    raise ValueError(activation)
+
+
+def act_grad_from_output(y, activation, slope=0.01):
+    """float64 reference derivative act'(z) expressed through y = act(z)."""
+    if activation in (None, "identity"):
+        return np.ones_like(y)
+    if activation == "relu":
+        return (y > 0).astype(np.float64)
+    if activation == "leaky_relu":
+        return np.where(y > 0, 1.0, slope)
+    if activation == "sigmoid":
+        return y * (1.0 - y)
+    if activation == "tanh":
+        return 1.0 - y * y
+    raise ValueError(activation)
+
+
+def act_grad_scale(y, activation, slope=0.01):
+    """Magnitude of the terms in act'(y) as computed from y (1 - y*y has terms
+    1 and y*y): what rounding errors in the derivative scale with."""
+    if activation == "sigmoid":
+        return np.abs(y) * (1.0 + np.abs(y))
+    if activation == "tanh":
+        return 1.0 + y * y
+    return np.abs(act_grad_from_output(y, activation, slope))
+
+
+ACTIVATIONS = [None, "relu", "leaky_relu", "sigmoid", "tanh"]
+DTYPES = [np.float32, np.float64]
