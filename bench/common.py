@@ -1,0 +1,154 @@
+"""What every benchmark here shares: the machine's limits (bench/limits.c),
+peers run interleaved in one process, medians and ratios, JSON results.
+
+Timing method. Each case has peers (fastnn, numpy, PyTorch, ...), each a
+zero-argument function doing one call. A peer's time is the median over
+`repeats` batches, each batch as many calls as fill about `batch_s` seconds,
+and the batches of the peers alternate (A B C A B C ...), so that a slow
+minute on this shared machine hits every peer alike. Before each batch the
+process sleeps briefly and makes two untimed calls: OpenBLAS's and PyTorch's
+worker threads keep spinning for ~0.1 s after their last call and, left
+alone, steal the core from whichever peer runs next.
+"""
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results")
+
+
+def optional(name):
+    """Import a peer if it is installed, else None (with a note)."""
+    try:
+        return __import__(name)
+    except ImportError:
+        print(f"note: {name} is not installed; its columns are skipped "
+              f"(pip install -e .[bench] brings it)")
+        return None
+
+
+def limits(quick=False):
+    """FMA peak and memory bandwidth measured by bench/limits.c, or None."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        print("note: no C compiler: the machine's limits are not measured")
+        return None
+    tmp = tempfile.mkdtemp()
+    try:
+        exe = os.path.join(tmp, "limits")
+        build = subprocess.run([cc, "-O2", "-mavx2", "-mfma", "-fopenmp",
+                                os.path.join(HERE, "limits.c"), "-o", exe],
+                               capture_output=True, text=True)
+        if build.returncode != 0:
+            print("note: bench/limits.c did not build:", build.stderr.strip()[:300])
+            return None
+        run = subprocess.run([exe] + (["quick"] if quick else []), capture_output=True,
+                             text=True, timeout=300)
+        return json.loads(run.stdout)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_info():
+    """Machine, versions and libraries, recorded with every result."""
+    import fastnn
+    info = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "cpu": cpu_model(), "cores": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(), "numpy": np.__version__,
+            "fastnn": fastnn.info()}
+    try:
+        from threadpoolctl import threadpool_info
+        info["numpy_blas"] = [{k: d.get(k) for k in ("internal_api", "version", "num_threads")}
+                              for d in threadpool_info() if d.get("user_api") == "blas"]
+    except ImportError:
+        pass
+    for mod in ("torch", "sklearn"):
+        try:
+            info[mod] = __import__(mod).__version__
+        except ImportError:
+            info[mod] = None
+    return info
+
+
+class threads:
+    """Context: every library on `n` threads (fastnn, BLAS/OpenMP pools, torch)."""
+
+    def __init__(self, n, torch=None):
+        self.n, self.torch = n, torch
+
+    def __enter__(self):
+        import fastnn
+        from threadpoolctl import threadpool_limits
+        self.limits = threadpool_limits(self.n)
+        fastnn.set_num_threads(self.n)
+        if self.torch is not None:
+            self.torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        self.limits.restore_original_limits()
+
+
+def _batch(fn, calls):
+    t = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - t) / calls
+
+
+def compare(peers, repeats=7, batch_s=0.03, pause_s=0.15):
+    """Time each peer (dict name -> fn) interleaved; returns name -> dict with
+    the median, min and max seconds per call."""
+    calls = {}
+    for name, fn in peers.items():          # calibrate: calls per batch
+        fn()
+        t = _batch(fn, 3)
+        calls[name] = max(1, min(100000, int(batch_s / max(t, 1e-7))))
+    times = {name: [] for name in peers}
+    names = list(peers)
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            time.sleep(pause_s)
+            peers[name]()
+            peers[name]()
+            times[name].append(_batch(peers[name], calls[name]))
+    return {name: {"median_s": float(np.median(t)), "min_s": float(np.min(t)),
+                   "max_s": float(np.max(t)), "calls": calls[name], "repeats": repeats}
+            for name, t in times.items()}
+
+
+def write_json(kind, data):
+    """Save under bench/results/<kind>-<date>.json and return the path."""
+    os.makedirs(RESULTS, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = os.path.join(RESULTS, f"{kind}-{stamp}.json")
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+    return path
+
+
+def parse_threads(text):
+    out = [int(t) for t in text.split(",") if t.strip()]
+    if not out or min(out) < 1:
+        sys.exit(f"--threads wants a list like 1,2; got {text!r}")
+    return out

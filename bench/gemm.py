@@ -1,0 +1,154 @@
+"""GEMM benchmark: fastnn's fused linear layer and matmul beside numpy
+(OpenBLAS) and PyTorch, as GFLOP/s and as a fraction of this machine's FMA peak.
+
+    python bench/gemm.py [--threads 1,2] [--quick] [--repeats N]
+
+Cases (float32):
+  linear   y = relu(x @ w.T + b), x M×784, w 256×784, M in 1, 32, 64, 256,
+           1024, 4096: fastnn.ops.linear(activation='relu') against numpy's bare
+           x @ w.T, numpy's unfused np.maximum(x @ w.T + b, 0) and torch's
+           addmm + relu_;
+  grad_x   dz @ w at M = 256 (256×256 · 256×784): fastnn.ops.matmul;
+  grad_w   dzᵀ @ x and Σ_rows dz at M = 256: fastnn.ops.linear_backward
+           (need_input_grad=False) against the same two products;
+  square   n×n · n×n for n in 256, 512, 1024, 2048.
+FLOPs are 2·M·N·K for every product (the bias, relu and row sum are not
+counted). Ratios are a peer's time over fastnn's: above 1, fastnn is faster.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+import fastnn  # noqa: E402
+from fastnn import ops  # noqa: E402
+
+
+def linear_case(rng, M, K, N, torch):
+    x = rng.standard_normal((M, K), dtype=np.float32)
+    w = rng.standard_normal((N, K), dtype=np.float32) / np.float32(np.sqrt(K))
+    b = rng.standard_normal(N, dtype=np.float32)
+    out = np.empty((M, N), np.float32)
+    out_np = np.empty((M, N), np.float32)
+    wt = w.T
+    peers = {
+        "fastnn": lambda: ops.linear(x, w, b, activation="relu", out=out),
+        "numpy bare": lambda: np.matmul(x, wt, out=out_np),
+        "numpy unfused": lambda: np.maximum(x @ wt + b, 0),
+    }
+    if torch is not None:
+        tx, tw, tb = (torch.from_numpy(a) for a in (x, w, b))
+        to = torch.empty((M, N))
+        peers["torch"] = lambda: torch.addmm(tb, tx, tw.t(), out=to).relu_()
+    return peers, 2.0 * M * N * K
+
+
+def grad_x_case(rng, M, K, N, torch):
+    dz = rng.standard_normal((M, N), dtype=np.float32)
+    w = rng.standard_normal((N, K), dtype=np.float32)
+    out = np.empty((M, K), np.float32)
+    out_np = np.empty((M, K), np.float32)
+    peers = {"fastnn": lambda: ops.matmul(dz, w, out=out),
+             "numpy bare": lambda: np.matmul(dz, w, out=out_np)}
+    if torch is not None:
+        tdz, tw, to = torch.from_numpy(dz), torch.from_numpy(w), torch.empty((M, K))
+        peers["torch"] = lambda: torch.mm(tdz, tw, out=to)
+    return peers, 2.0 * M * N * K
+
+
+def grad_w_case(rng, M, K, N, torch):
+    dz = rng.standard_normal((M, N), dtype=np.float32)
+    x = rng.standard_normal((M, K), dtype=np.float32)
+    w = np.zeros((N, K), np.float32)
+    gw, gb = np.empty((N, K), np.float32), np.empty(N, np.float32)
+    gw_np, gb_np = np.empty((N, K), np.float32), np.empty(N, np.float32)
+
+    def numpy_grads():
+        np.matmul(dz.T, x, out=gw_np)
+        dz.sum(axis=0, out=gb_np)
+
+    peers = {"fastnn": lambda: ops.linear_backward(dz, x, w, need_input_grad=False,
+                                                   grad_weight=gw, grad_bias=gb),
+             "numpy bare": numpy_grads}
+    if torch is not None:
+        tdz, tx = torch.from_numpy(dz), torch.from_numpy(x)
+        tgw, tgb = torch.empty((N, K)), torch.empty(N)
+
+        def torch_grads():
+            torch.mm(tdz.t(), tx, out=tgw)
+            torch.sum(tdz, 0, out=tgb)
+        peers["torch"] = torch_grads
+    return peers, 2.0 * M * N * K
+
+
+def square_case(rng, n, torch):
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    out, out_np = np.empty((n, n), np.float32), np.empty((n, n), np.float32)
+    peers = {"fastnn": lambda: ops.matmul(a, b, out=out),
+             "numpy bare": lambda: np.matmul(a, b, out=out_np)}
+    if torch is not None:
+        ta, tb, to = torch.from_numpy(a), torch.from_numpy(b), torch.empty((n, n))
+        peers["torch"] = lambda: torch.mm(ta, tb, out=to)
+    return peers, 2.0 * n ** 3
+
+
+def cases(quick):
+    ms = [1, 256] if quick else [1, 32, 64, 256, 1024, 4096]
+    for M in ms:
+        yield f"linear M={M}", "linear", (M, 784, 256)
+    yield "grad_x M=256", "grad_x", (256, 784, 256)
+    yield "grad_w M=256", "grad_w", (256, 784, 256)
+    for n in ([256] if quick else [256, 512, 1024, 2048]):
+        yield f"square n={n}", "square", (n,)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", default="1,2", help="thread counts to run, e.g. 1,2")
+    ap.add_argument("--quick", action="store_true", help="a few shapes, few repeats")
+    ap.add_argument("--repeats", type=int, default=None)
+    args = ap.parse_args(argv)
+    repeats = args.repeats or (3 if args.quick else 7)
+    batch_s = 0.01 if args.quick else 0.04
+    torch = common.optional("torch")
+    lim = common.limits(args.quick)
+    peak = (lim or {}).get("fma_gflops", {}).get("float32", {})
+    rng = np.random.default_rng(0)
+    results = []
+    for nt in common.parse_threads(args.threads):
+        peak_t = peak.get(str(nt))
+        print(f"\n== {nt} thread(s); float32 FMA peak "
+              f"{peak_t if peak_t else 'not measured'} GFLOP/s")
+        head = f"{'case':16s} {'peer':14s} {'median':>10s} {'GFLOP/s':>8s} {'%peak':>6s} {'vs fastnn':>9s}"
+        print(head)
+        print("-" * len(head))
+        with common.threads(nt, torch):
+            for label, kind, shape in cases(args.quick):
+                builder = {"linear": linear_case, "grad_x": grad_x_case,
+                           "grad_w": grad_w_case, "square": square_case}[kind]
+                peers, flops = builder(rng, *shape, torch)
+                timed = common.compare(peers, repeats=repeats, batch_s=batch_s)
+                base = timed["fastnn"]["median_s"]
+                for name, t in timed.items():
+                    gf = flops / t["median_s"] / 1e9
+                    t.update(gflops=gf, fraction_of_peak=gf / peak_t if peak_t else None,
+                             ratio=t["median_s"] / base)
+                    when = (f"{t['median_s'] * 1e6:8.1f}us" if t["median_s"] < 1e-3
+                            else f"{t['median_s'] * 1e3:8.2f}ms")
+                    pct = f"{100 * gf / peak_t:5.1f}%" if peak_t else "   -  "
+                    ratio = "" if name == "fastnn" else f"{t['ratio']:8.2f}x"
+                    print(f"{label:16s} {name:14s} {when:>10s} {gf:8.1f} {pct:>6s} {ratio:>9s}")
+                results.append({"case": label, "kind": kind, "shape": shape, "threads": nt,
+                                "flops": flops, "peers": timed})
+    path = common.write_json("gemm", {"machine": common.machine_info(), "limits": lim,
+                                      "repeats": repeats, "results": results})
+    print(f"\nratio = peer's median time / fastnn's (above 1: fastnn is faster)\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
