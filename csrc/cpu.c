@@ -74,6 +74,24 @@ const fnn_gemm_arch_d *fnn_arch_d(void)
     return &fnn_gemm_generic_d;
 }
 
+fnn_act_range_fn_s fnn_act_range_s(void)
+{
+#ifdef FNN_X86_64
+    if (fnn_get_simd() == FNN_SIMD_AVX2)
+        return fnn_act_range_avx2_s;
+#endif
+    return fnn_act_range_generic_s;
+}
+
+fnn_act_range_fn_d fnn_act_range_d(void)
+{
+#ifdef FNN_X86_64
+    if (fnn_get_simd() == FNN_SIMD_AVX2)
+        return fnn_act_range_avx2_d;
+#endif
+    return fnn_act_range_generic_d;
+}
+
 #ifndef FNN_BUILD_FLAGS
 #define FNN_BUILD_FLAGS "unknown"
 #endif

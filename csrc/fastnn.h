@@ -57,8 +57,20 @@ typedef enum {
     FNN_ACT_RELU = 1,
     FNN_ACT_LEAKY_RELU = 2,
     FNN_ACT_SIGMOID = 3,
-    FNN_ACT_TANH = 4
+    FNN_ACT_TANH = 4,
+    /* elementwise kernels only (not in the GEMM epilogue): */
+    FNN_ACT_GELU = 5,        /* x·Φ(x), the exact erf form */
+    FNN_ACT_GELU_TANH = 6,   /* PyTorch's approximate='tanh' */
+    FNN_ACT_SOFTPLUS = 7     /* log(1 + e^(beta·x)) / beta, linear above threshold */
 } fnn_act;
+
+/* The parameters of an activation: the negative slope of leaky_relu, beta and
+ * threshold of softplus; the others ignore them. */
+typedef struct {
+    double slope;
+    double beta;
+    double threshold;
+} fnn_act_param;
 
 /* ---- GEMM with fused epilogue (gemm.c) --------------------------------
  *
@@ -104,16 +116,23 @@ fnn_status fnn_linear_grad_weight_d(fnn_int M, fnn_int N, fnn_int K,
                                     const double *X, fnn_int ldx, double beta,
                                     double *dW, fnn_int lddw, double *db);
 
-/* ---- elementwise activation kernels (activation.c) -------------------- */
+/* ---- elementwise activation kernels (activation.c) --------------------
+ *
+ * n contiguous elements; outputs may be the very same buffer as an input (in
+ * place), never a partial overlap. */
 
-/* y = act(x), n contiguous elements (y may equal x). */
-void fnn_act_forward_s(fnn_act act, double slope, fnn_int n, const float *x, float *y);
-void fnn_act_forward_d(fnn_act act, double slope, fnn_int n, const double *x, double *y);
-/* dx = dy ⊙ act'(y), the derivative taken from the output y (dx may equal dy). */
-void fnn_act_backward_s(fnn_act act, double slope, fnn_int n, const float *dy,
-                        const float *y, float *dx);
-void fnn_act_backward_d(fnn_act act, double slope, fnn_int n, const double *dy,
-                        const double *y, double *dx);
+/* y = act(x). */
+fnn_status fnn_act_forward_s(fnn_act act, const fnn_act_param *p, fnn_int n, const float *x,
+                             float *y);
+fnn_status fnn_act_forward_d(fnn_act act, const fnn_act_param *p, fnn_int n, const double *x,
+                             double *y);
+/* dx = dy ⊙ act'(·). With from_input = 0, s is the activation's output y (only
+ * identity, relu, leaky_relu with slope >= 0, sigmoid and tanh); with
+ * from_input = 1, s is its input x (every activation). */
+fnn_status fnn_act_backward_s(fnn_act act, const fnn_act_param *p, int from_input, fnn_int n,
+                              const float *dy, const float *s, float *dx);
+fnn_status fnn_act_backward_d(fnn_act act, const fnn_act_param *p, int from_input, fnn_int n,
+                              const double *dy, const double *s, double *dx);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,7 @@
                 if (ep && ep->mode == FNN_EPI_FORWARD) {                         \
                     if (ep->bias)                                                \
                         v += ep->bias[j];                                        \
-                    v = fnn_act_##SFX(ep->act, ep->slope, v);                    \
+                    v = fnn_act_##SFX(ep->act, NULL, ep->slope, v);                    \
                 } else if (ep) {                                                 \
                     v *= fnn_act_grad_##SFX(ep->act, ep->slope,                  \
                                             ep->saved[i * ep->lds + j]);         \

@@ -240,7 +240,7 @@ static void F(finish_row)(const F(gemm_job) *job, fnn_int i, fnn_int n0, fnn_int
         if (ep && ep->mode == FNN_EPI_FORWARD) {
             if (bias)
                 v += bias[j];
-            v = F(fnn_act)(ep->act, slope, v);
+            v = F(fnn_act)(ep->act, NULL, slope, v);
         } else if (saved) {
             v *= F(fnn_act_grad)(ep->act, slope, saved[j]);
         }
@@ -365,6 +365,8 @@ fnn_status F(fnn_gemm)(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K
                        const REAL *A, fnn_int lda, const REAL *B, fnn_int ldb, REAL beta,
                        REAL *C, fnn_int ldc, const fnn_epilogue *ep)
 {
+    if (ep && (ep->act < FNN_ACT_IDENTITY || ep->act > FNN_ACT_TANH))
+        return FNN_EINVAL;      /* the epilogue has identity … tanh only */
     if (ep && ep->mode == FNN_EPI_FORWARD && !ep->bias && ep->act == FNN_ACT_IDENTITY)
         ep = NULL;              /* nothing to do after the product */
     if (ep && ep->mode == FNN_EPI_GRAD && (!ep->saved || ep->act == FNN_ACT_IDENTITY))

@@ -107,6 +107,36 @@ fnn_status fnn_parallel(int nparts, fnn_task task, void *ctx);
  * more than it saves. */
 #define FNN_SERIAL_FLOPS 400000.0
 
+/* ---- elementwise kernels ---------------------------------------------- */
+
+/* Elementwise arrays are cut into blocks of this many elements (a multiple of
+ * every vector width) that threads take whole. */
+#define FNN_ELEM_BLOCK 2048
+/* Work units per element, against FNN_SERIAL_FLOPS: arrays under ~25 000
+ * elements run on one thread. */
+#define FNN_ELEM_COST 16.0
+
+/* One activation call: forward (dy == NULL) y = act(x); backward y = dy ⊙
+ * act'(x), where x is the activation's input (from_input) or output. */
+#define FNN_DECLARE_ACT_JOB(T, SFX)                                                \
+    typedef struct {                                                               \
+        fnn_act act;                                                               \
+        const fnn_act_param *p;                                                    \
+        int from_input;                                                            \
+        fnn_int n;                                                                 \
+        const T *x;                                                                \
+        const T *dy;                                                               \
+        T *y;                                                                      \
+    } fnn_act_job_##SFX;                                                           \
+    typedef void (*fnn_act_range_fn_##SFX)(const fnn_act_job_##SFX *job, fnn_int i0, \
+                                           fnn_int i1);                            \
+    void fnn_act_range_generic_##SFX(const fnn_act_job_##SFX *job, fnn_int i0, fnn_int i1); \
+    void fnn_act_range_avx2_##SFX(const fnn_act_job_##SFX *job, fnn_int i0, fnn_int i1); \
+    fnn_act_range_fn_##SFX fnn_act_range_##SFX(void);
+
+FNN_DECLARE_ACT_JOB(float, s)
+FNN_DECLARE_ACT_JOB(double, d)
+
 /* Per-thread, 64-byte aligned scratch that only grows (slot 0..3). Returns
  * NULL if it cannot be allocated. Lives as long as the thread. */
 void *fnn_scratch(int slot, size_t bytes);

@@ -5,7 +5,8 @@
 # C. Nothing else lives here. The families are in the included files:
 #   _runtime.pxi  SIMD path, threads, build information
 #   _checks.pxi   the argument checks every binding shares
-#   _gemm.pxi     matmul, linear, linear_backward  (csrc/gemm.c, csrc/activation.c)
+#   _activation.pxi  relu, sigmoid, tanh, gelu, ... and their backward (csrc/activation.c)
+#   _gemm.pxi     matmul, linear, linear_backward  (csrc/gemm.c)
 
 cimport numpy as cnp
 import numpy as np
@@ -17,4 +18,5 @@ fnn_cpu_init()
 
 include "_runtime.pxi"
 include "_checks.pxi"
+include "_activation.pxi"
 include "_gemm.pxi"

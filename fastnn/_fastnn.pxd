@@ -31,6 +31,14 @@ cdef extern from "fastnn.h" nogil:
         FNN_ACT_LEAKY_RELU
         FNN_ACT_SIGMOID
         FNN_ACT_TANH
+        FNN_ACT_GELU
+        FNN_ACT_GELU_TANH
+        FNN_ACT_SOFTPLUS
+
+    ctypedef struct fnn_act_param:
+        double slope
+        double beta
+        double threshold
 
     ctypedef enum fnn_epi_mode:
         FNN_EPI_FORWARD
@@ -60,9 +68,11 @@ cdef extern from "fastnn.h" nogil:
                                         const double *X, fnn_int ldx, double beta,
                                         double *dW, fnn_int lddw, double *db)
 
-    void fnn_act_forward_s(fnn_act act, double slope, fnn_int n, const float *x, float *y)
-    void fnn_act_forward_d(fnn_act act, double slope, fnn_int n, const double *x, double *y)
-    void fnn_act_backward_s(fnn_act act, double slope, fnn_int n, const float *dy,
-                            const float *y, float *dx)
-    void fnn_act_backward_d(fnn_act act, double slope, fnn_int n, const double *dy,
-                            const double *y, double *dx)
+    fnn_status fnn_act_forward_s(fnn_act act, const fnn_act_param *p, fnn_int n,
+                                 const float *x, float *y)
+    fnn_status fnn_act_forward_d(fnn_act act, const fnn_act_param *p, fnn_int n,
+                                 const double *x, double *y)
+    fnn_status fnn_act_backward_s(fnn_act act, const fnn_act_param *p, int from_input,
+                                  fnn_int n, const float *dy, const float *s, float *dx)
+    fnn_status fnn_act_backward_d(fnn_act act, const fnn_act_param *p, int from_input,
+                                  fnn_int n, const double *dy, const double *s, double *dx)

@@ -1,5 +1,6 @@
 # Bindings of csrc/gemm.c (and the activation derivative of csrc/activation.c
-# that linear_backward applies first): matmul, linear, linear_backward.
+# that linear_backward applies first, from _activation.pxi): matmul, linear,
+# linear_backward.
 
 
 cdef int _gemm(bint ta, bint tb, fnn_int M, fnn_int N, fnn_int K,
@@ -140,22 +141,6 @@ def linear(x, weight, bias=None, activation=None, negative_slope=0.01, out=None)
     return C
 
 
-cdef int _act_backward(fnn_act act, double slope, cnp.ndarray dy, cnp.ndarray y,
-                       cnp.ndarray dx) except -1:
-    """dx = dy ⊙ act'(y), all C-contiguous of one size."""
-    cdef fnn_int n = cnp.PyArray_SIZE(dx)
-    cdef void *pdy = cnp.PyArray_DATA(dy)
-    cdef void *py = cnp.PyArray_DATA(y)
-    cdef void *pdx = cnp.PyArray_DATA(dx)
-    if cnp.PyArray_TYPE(dx) == cnp.NPY_FLOAT32:
-        with nogil:
-            fnn_act_backward_s(act, slope, n, <const float *>pdy, <const float *>py, <float *>pdx)
-    else:
-        with nogil:
-            fnn_act_backward_d(act, slope, n, <const double *>pdy, <const double *>py, <double *>pdx)
-    return 0
-
-
 cdef double _slope_for_grad(fnn_act act, value, str name) except? -1.0:
     cdef double s = _finite(value, name)
     if act == FNN_ACT_LEAKY_RELU and s < 0:
@@ -247,8 +232,8 @@ def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_s
     cdef cnp.ndarray dz
     if act != FNN_ACT_IDENTITY:
         dz = cnp.PyArray_EMPTY(2, [M, N], cnp.PyArray_TYPE(G), 0)
-        _act_backward(act, slope, np.ascontiguousarray(G.reshape(M, N)),
-                      np.ascontiguousarray(S.reshape(M, N)), dz)
+        _act_kernel(act, slope, 1.0, 20.0, np.ascontiguousarray(S.reshape(M, N)),
+                    np.ascontiguousarray(G.reshape(M, N)), False, dz)
         lz.ld = max(N, 1)
     else:
         dz = _rowmajor(G.reshape(M, N), &lz, False)
