@@ -17,80 +17,50 @@
 
 static double now(void) { return omp_get_wtime(); }
 
-/* GFLOP/s of `threads` threads each running `iters` rounds of 12 FMAs. */
-static double fma_peak_ps(int threads, long iters)
-{
-    double best = 0;
-    for (int rep = 0; rep < 5; rep++) {
-        double t0 = now();
-        float sink = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : sink)
-        {
-            __m256 a = _mm256_set1_ps(0.999999), b = _mm256_set1_ps(1e-7);
-            /* twelve named accumulators, so that they stay in registers */
-            __m256 c0 = _mm256_set1_ps(0), c1 = _mm256_set1_ps(1), c2 = _mm256_set1_ps(2);
-            __m256 c3 = _mm256_set1_ps(3), c4 = _mm256_set1_ps(4), c5 = _mm256_set1_ps(5);
-            __m256 c6 = _mm256_set1_ps(6), c7 = _mm256_set1_ps(7), c8 = _mm256_set1_ps(8);
-            __m256 c9 = _mm256_set1_ps(9), c10 = _mm256_set1_ps(10), c11 = _mm256_set1_ps(11);
-            for (long it = 0; it < iters; it++) {
-                c0 = _mm256_fmadd_ps(c0, a, b); c1 = _mm256_fmadd_ps(c1, a, b);
-                c2 = _mm256_fmadd_ps(c2, a, b); c3 = _mm256_fmadd_ps(c3, a, b);
-                c4 = _mm256_fmadd_ps(c4, a, b); c5 = _mm256_fmadd_ps(c5, a, b);
-                c6 = _mm256_fmadd_ps(c6, a, b); c7 = _mm256_fmadd_ps(c7, a, b);
-                c8 = _mm256_fmadd_ps(c8, a, b); c9 = _mm256_fmadd_ps(c9, a, b);
-                c10 = _mm256_fmadd_ps(c10, a, b); c11 = _mm256_fmadd_ps(c11, a, b);
-            }
-            __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
-                                  _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
-            s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(c8, c9), _mm256_add_ps(c10, c11)));
-            float out[8];
-            _mm256_storeu_ps(out, s);
-            sink += out[0];
-        }
-        double t = now() - t0;
-        double gf = 12.0 * 8 * 2 * (double)iters * threads / t / 1e9;
-        if (gf > best && sink == sink)
-            best = gf;
+/* fma_peak_ps / fma_peak_pd: GFLOP/s of `threads` threads each running
+ * `iters` rounds of 12 independent FMAs on vectors of L lanes. */
+#define DEFINE_PEAK(SFX, T, V, L)                                                   \
+    static double fma_peak_##SFX(int threads, long iters)                          \
+    {                                                                              \
+        double best = 0;                                                           \
+        for (int rep = 0; rep < 5; rep++) {                                        \
+            double t0 = now();                                                     \
+            T sink = 0;                                                            \
+            _Pragma("omp parallel num_threads(threads) reduction(+ : sink)")       \
+            {                                                                      \
+                V a = _mm256_set1_##SFX((T)0.999999), b = _mm256_set1_##SFX((T)1e-7); \
+                /* twelve named accumulators, so that they stay in registers */    \
+                V c0 = _mm256_set1_##SFX(0), c1 = _mm256_set1_##SFX(1);            \
+                V c2 = _mm256_set1_##SFX(2), c3 = _mm256_set1_##SFX(3);            \
+                V c4 = _mm256_set1_##SFX(4), c5 = _mm256_set1_##SFX(5);            \
+                V c6 = _mm256_set1_##SFX(6), c7 = _mm256_set1_##SFX(7);            \
+                V c8 = _mm256_set1_##SFX(8), c9 = _mm256_set1_##SFX(9);            \
+                V c10 = _mm256_set1_##SFX(10), c11 = _mm256_set1_##SFX(11);        \
+                for (long it = 0; it < iters; it++) {                              \
+                    c0 = _mm256_fmadd_##SFX(c0, a, b); c1 = _mm256_fmadd_##SFX(c1, a, b); \
+                    c2 = _mm256_fmadd_##SFX(c2, a, b); c3 = _mm256_fmadd_##SFX(c3, a, b); \
+                    c4 = _mm256_fmadd_##SFX(c4, a, b); c5 = _mm256_fmadd_##SFX(c5, a, b); \
+                    c6 = _mm256_fmadd_##SFX(c6, a, b); c7 = _mm256_fmadd_##SFX(c7, a, b); \
+                    c8 = _mm256_fmadd_##SFX(c8, a, b); c9 = _mm256_fmadd_##SFX(c9, a, b); \
+                    c10 = _mm256_fmadd_##SFX(c10, a, b); c11 = _mm256_fmadd_##SFX(c11, a, b); \
+                }                                                                  \
+                V s = _mm256_add_##SFX(_mm256_add_##SFX(_mm256_add_##SFX(c0, c1), _mm256_add_##SFX(c2, c3)), \
+                                       _mm256_add_##SFX(_mm256_add_##SFX(c4, c5), _mm256_add_##SFX(c6, c7))); \
+                s = _mm256_add_##SFX(s, _mm256_add_##SFX(_mm256_add_##SFX(c8, c9), _mm256_add_##SFX(c10, c11))); \
+                T out[L];                                                          \
+                _mm256_storeu_##SFX(out, s);                                       \
+                sink += out[0];                                                    \
+            }                                                                      \
+            double t = now() - t0;                                                 \
+            double gf = 12.0 * L * 2 * (double)iters * threads / t / 1e9;          \
+            if (gf > best && sink == sink)                                         \
+                best = gf;                                                         \
+        }                                                                          \
+        return best;                                                               \
     }
-    return best;
-}
 
-static double fma_peak_pd(int threads, long iters)
-{
-    double best = 0;
-    for (int rep = 0; rep < 5; rep++) {
-        double t0 = now();
-        double sink = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : sink)
-        {
-            __m256d a = _mm256_set1_pd(0.999999), b = _mm256_set1_pd(1e-7);
-            /* twelve named accumulators, so that they stay in registers */
-            __m256d c0 = _mm256_set1_pd(0), c1 = _mm256_set1_pd(1), c2 = _mm256_set1_pd(2);
-            __m256d c3 = _mm256_set1_pd(3), c4 = _mm256_set1_pd(4), c5 = _mm256_set1_pd(5);
-            __m256d c6 = _mm256_set1_pd(6), c7 = _mm256_set1_pd(7), c8 = _mm256_set1_pd(8);
-            __m256d c9 = _mm256_set1_pd(9), c10 = _mm256_set1_pd(10), c11 = _mm256_set1_pd(11);
-            for (long it = 0; it < iters; it++) {
-                c0 = _mm256_fmadd_pd(c0, a, b); c1 = _mm256_fmadd_pd(c1, a, b);
-                c2 = _mm256_fmadd_pd(c2, a, b); c3 = _mm256_fmadd_pd(c3, a, b);
-                c4 = _mm256_fmadd_pd(c4, a, b); c5 = _mm256_fmadd_pd(c5, a, b);
-                c6 = _mm256_fmadd_pd(c6, a, b); c7 = _mm256_fmadd_pd(c7, a, b);
-                c8 = _mm256_fmadd_pd(c8, a, b); c9 = _mm256_fmadd_pd(c9, a, b);
-                c10 = _mm256_fmadd_pd(c10, a, b); c11 = _mm256_fmadd_pd(c11, a, b);
-            }
-            __m256d s = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(c0, c1), _mm256_add_pd(c2, c3)),
-                                  _mm256_add_pd(_mm256_add_pd(c4, c5), _mm256_add_pd(c6, c7)));
-            s = _mm256_add_pd(s, _mm256_add_pd(_mm256_add_pd(c8, c9), _mm256_add_pd(c10, c11)));
-            double out[4];
-            _mm256_storeu_pd(out, s);
-            sink += out[0];
-        }
-        double t = now() - t0;
-        double gf = 12.0 * 4 * 2 * (double)iters * threads / t / 1e9;
-        if (gf > best && sink == sink)
-            best = gf;
-    }
-    return best;
-}
+DEFINE_PEAK(ps, float, __m256, 8)
+DEFINE_PEAK(pd, double, __m256d, 4)
 
 /* GB/s of a[i] = b[i] (copy) or a[i] = b[i] + s·c[i] (triad) over n doubles. */
 static double bandwidth(int threads, int triad, double *a, const double *b, const double *c,
