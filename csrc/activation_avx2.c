@@ -6,15 +6,7 @@
 
 #ifdef FNN_X86_64
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#elif defined(__GNUC__)
-#pragma GCC target("avx2,fma")
-#endif
-
-#include <immintrin.h>
-
-#include "simd_avx2.h"
+#include "avx2_begin.h"
 
 /* The vector activations, in the order of act_scalar.h's formulas. */
 #define VECTOR_ACT(T, SFX, V, VSFX)                                                 \
@@ -111,8 +103,6 @@
 VECTOR_ACT(float, s, __m256, ps)
 VECTOR_ACT(double, d, __m256d, pd)
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#endif
+#include "avx2_end.h"
 
 #endif /* FNN_X86_64 */

@@ -56,41 +56,21 @@ const char *fnn_simd_name(fnn_simd path)
     return path == FNN_SIMD_AVX2 ? "avx2" : "generic";
 }
 
-const fnn_gemm_arch_s *fnn_arch_s(void)
-{
+/* The table (or function) of the SIMD path in use, for each kernel family. */
 #ifdef FNN_X86_64
-    if (fnn_get_simd() == FNN_SIMD_AVX2)
-        return &fnn_gemm_avx2_s;
+#define FNN_PICK(type, name, avx2, generic)                                         \
+    type name(void) { return fnn_get_simd() == FNN_SIMD_AVX2 ? avx2 : generic; }
+#else
+#define FNN_PICK(type, name, avx2, generic)                                         \
+    type name(void) { return generic; }
 #endif
-    return &fnn_gemm_generic_s;
-}
 
-const fnn_gemm_arch_d *fnn_arch_d(void)
-{
-#ifdef FNN_X86_64
-    if (fnn_get_simd() == FNN_SIMD_AVX2)
-        return &fnn_gemm_avx2_d;
-#endif
-    return &fnn_gemm_generic_d;
-}
-
-fnn_act_range_fn_s fnn_act_range_s(void)
-{
-#ifdef FNN_X86_64
-    if (fnn_get_simd() == FNN_SIMD_AVX2)
-        return fnn_act_range_avx2_s;
-#endif
-    return fnn_act_range_generic_s;
-}
-
-fnn_act_range_fn_d fnn_act_range_d(void)
-{
-#ifdef FNN_X86_64
-    if (fnn_get_simd() == FNN_SIMD_AVX2)
-        return fnn_act_range_avx2_d;
-#endif
-    return fnn_act_range_generic_d;
-}
+FNN_PICK(const fnn_gemm_arch_s *, fnn_arch_s, &fnn_gemm_avx2_s, &fnn_gemm_generic_s)
+FNN_PICK(const fnn_gemm_arch_d *, fnn_arch_d, &fnn_gemm_avx2_d, &fnn_gemm_generic_d)
+FNN_PICK(fnn_act_range_fn_s, fnn_act_range_s, fnn_act_range_avx2_s, fnn_act_range_generic_s)
+FNN_PICK(fnn_act_range_fn_d, fnn_act_range_d, fnn_act_range_avx2_d, fnn_act_range_generic_d)
+FNN_PICK(const fnn_rowops_s *, fnn_get_rowops_s, &fnn_rowops_avx2_s, &fnn_rowops_generic_s)
+FNN_PICK(const fnn_rowops_d *, fnn_get_rowops_d, &fnn_rowops_avx2_d, &fnn_rowops_generic_d)
 
 #ifndef FNN_BUILD_FLAGS
 #define FNN_BUILD_FLAGS "unknown"

@@ -14,6 +14,7 @@
 #define FASTNN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -133,6 +134,88 @@ fnn_status fnn_act_backward_s(fnn_act act, const fnn_act_param *p, int from_inpu
                               const float *dy, const float *s, float *dx);
 fnn_status fnn_act_backward_d(fnn_act act, const fnn_act_param *p, int from_input, fnn_int n,
                               const double *dy, const double *s, double *dx);
+
+/* ---- softmax and cross-entropy (softmax.c) ----------------------------- */
+
+typedef enum { FNN_REDUCTION_NONE = 0, FNN_REDUCTION_MEAN = 1, FNN_REDUCTION_SUM = 2 } fnn_reduction;
+
+/* Row-wise over an M×C matrix: y = softmax(x), or log_softmax(x) when log = 1
+ * (y may be x). */
+fnn_status fnn_softmax_s(int log, fnn_int M, fnn_int C, const float *x, float *y);
+fnn_status fnn_softmax_d(int log, fnn_int M, fnn_int C, const double *x, double *y);
+
+/* Softmax cross-entropy of the M×C logits x, loss and gradient in one pass
+ * per row. Targets: class indices `target` (M values in [0, C) or
+ * ignore_index; checked by the caller) or probabilities `q` (M×C), exactly one
+ * of them non-NULL. w: C class weights or NULL. Writes loss_rows (M per-row
+ * losses), row_weight (M: w_t, 0 for ignored rows, 1 with probabilities),
+ * *loss (the reduction: the sum, or the sum over Σ row_weight for MEAN, NaN
+ * when that is 0) and, unless NULL, grad (M×C, the gradient of *loss; of each
+ * row's own loss for NONE). Formulas in softmax.c. */
+fnn_status fnn_softmax_xent_s(fnn_int M, fnn_int C, const float *x, const int64_t *target,
+                              const float *q, const float *w, double label_smoothing,
+                              int64_t ignore_index, fnn_reduction reduction, float *loss_rows,
+                              float *row_weight, double *loss, float *grad);
+fnn_status fnn_softmax_xent_d(fnn_int M, fnn_int C, const double *x, const int64_t *target,
+                              const double *q, const double *w, double label_smoothing,
+                              int64_t ignore_index, fnn_reduction reduction, double *loss_rows,
+                              double *row_weight, double *loss, double *grad);
+
+/* ---- elementwise losses (losses.c) -------------------------------------- */
+
+typedef enum {
+    FNN_LOSS_MSE = 0,
+    FNN_LOSS_L1 = 1,
+    FNN_LOSS_HUBER = 2,        /* delta */
+    FNN_LOSS_BCE_LOGITS = 3    /* x logits, y targets in [0, 1], pos_weight over the last dim C */
+} fnn_loss;
+
+/* Loss of the n elements x against y, with optional element weights w (n) and
+ * pos_weight (C values, element i uses pos_weight[i % C]; BCE only). Writes
+ * *loss (the reduction; MEAN divides by n), loss_elems (n, may be NULL) and
+ * grad (n, the gradient of *loss in x, or of each element's loss for NONE;
+ * may be NULL). Formulas in losses.c. */
+fnn_status fnn_loss_s(fnn_loss kind, fnn_int n, const float *x, const float *y, const float *w,
+                      const float *pos_weight, fnn_int C, double delta, fnn_reduction reduction,
+                      float *loss_elems, double *loss, float *grad);
+fnn_status fnn_loss_d(fnn_loss kind, fnn_int n, const double *x, const double *y, const double *w,
+                      const double *pos_weight, fnn_int C, double delta, fnn_reduction reduction,
+                      double *loss_elems, double *loss, double *grad);
+
+/* ---- dropout (dropout.c) ------------------------------------------------ */
+
+/* Inverted dropout of n elements: element i is kept when the counter-based
+ * hash of (seed, offset + i) clears p, and kept values are scaled by
+ * 1/(1 − p). The same (seed, offset) gives the same mask on any machine and
+ * thread count. y = mask ⊙ x / (1 − p) (forward), dx = mask ⊙ dy / (1 − p)
+ * (backward: the same call on dy), y may be x. mask_out (n bytes, 0/1) may be
+ * NULL; x may be NULL to write the mask alone. 0 <= p <= 1. */
+fnn_status fnn_dropout_s(fnn_int n, double p, uint64_t seed, uint64_t offset, const float *x,
+                         float *y, uint8_t *mask_out);
+fnn_status fnn_dropout_d(fnn_int n, double p, uint64_t seed, uint64_t offset, const double *x,
+                         double *y, uint8_t *mask_out);
+
+/* ---- data and metrics (data.c) ------------------------------------------ */
+
+/* The first i with idx[i] outside [0, upper) and idx[i] != allowed, or -1. */
+fnn_int fnn_find_bad_index(fnn_int n, const int64_t *idx, int64_t upper, int64_t allowed);
+/* out[i, :] = src[idx[i], :] for rows of `cols` elements (indices checked by the caller). */
+void fnn_gather_rows_s(fnn_int n, fnn_int cols, const float *src, const int64_t *idx, float *out);
+void fnn_gather_rows_d(fnn_int n, fnn_int cols, const double *src, const int64_t *idx, double *out);
+/* out[i, :] = src[idx[i], :]·scale + shift from bytes (images kept as uint8). */
+void fnn_gather_rows_u8_s(fnn_int n, fnn_int cols, const uint8_t *src, const int64_t *idx,
+                          double scale, double shift, float *out);
+void fnn_gather_rows_u8_d(fnn_int n, fnn_int cols, const uint8_t *src, const int64_t *idx,
+                          double scale, double shift, double *out);
+/* out[i] = the first j of row i's maximum (NaN counts as the maximum, as in numpy). */
+void fnn_argmax_rows_s(fnn_int M, fnn_int C, const float *x, int64_t *out);
+void fnn_argmax_rows_d(fnn_int M, fnn_int C, const double *x, int64_t *out);
+/* Σ_i [argmax_j x[i, j] == labels[i]], without storing the argmax. */
+int64_t fnn_count_correct_s(fnn_int M, fnn_int C, const float *x, const int64_t *labels);
+int64_t fnn_count_correct_d(fnn_int M, fnn_int C, const double *x, const int64_t *labels);
+/* Σ over `count` buffers of Σ x², in double, in a fixed order. */
+double fnn_sum_squares_s(int count, const float *const *bufs, const fnn_int *lens);
+double fnn_sum_squares_d(int count, const double *const *bufs, const fnn_int *lens);
 
 #ifdef __cplusplus
 }

@@ -1,22 +1,12 @@
 /* gemm_avx2.c — the AVX2+FMA micro-kernels: a 6×16 float tile (6×8 double)
  * held in twelve ymm accumulators, one broadcast of A times two vectors of B
  * per row and k, and the epilogue applied before the tile leaves registers.
- *
- * Compiled for the avx2,fma target whatever the build flags; cpu.c only
- * selects these kernels on a CPU that reports both features. */
+ * Compiled for the avx2,fma target (avx2_begin.h). */
 #include "internal.h"
 
 #ifdef FNN_X86_64
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#elif defined(__GNUC__)
-#pragma GCC target("avx2,fma")
-#endif
-
-#include <immintrin.h>
-
-#include "simd_avx2.h"
+#include "avx2_begin.h"
 
 /* ---- one row of the epilogue ------------------------------------------ */
 
@@ -214,21 +204,6 @@ INTERLEAVE_AVX2(double, d, __m256d, pd, 4, transpose4_pd, 8)
 
 /* ---- one row against many: dot products and row combinations ---------- */
 
-static inline float hsum_ps(__m256 v)
-{
-    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
-    x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
-    return _mm_cvtss_f32(x);
-}
-
-static inline double hsum_pd(__m256d v)
-{
-    __m128d x = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-    x = _mm_add_sd(x, _mm_unpackhi_pd(x, x));
-    return _mm_cvtsd_f64(x);
-}
-
 /* Lanes [0, n) of a mask, n < lanes. */
 static inline __m256i tail_mask_32(fnn_int n)
 {
@@ -308,8 +283,8 @@ static inline __m256i tail_mask_64(fnn_int n)
             out[j] = dot_one_##SFX(K, a, B + j * ldb);                              \
     }
 
-DOT_ROWS_AVX2(float, s, __m256, ps, 8, tail_mask_32, _mm256_maskload_ps, hsum_ps)
-DOT_ROWS_AVX2(double, d, __m256d, pd, 4, tail_mask_64, _mm256_maskload_pd, hsum_pd)
+DOT_ROWS_AVX2(float, s, __m256, ps, 8, tail_mask_32, _mm256_maskload_ps, fnn_hsum_ps)
+DOT_ROWS_AVX2(double, d, __m256d, pd, 4, tail_mask_64, _mm256_maskload_pd, fnn_hsum_pd)
 
 /* out[j] = Σ_k a[k]·B[k·ldb + j]: one FMA chain per output over ascending k;
  * blocks of 4 vectors of columns, then single vectors, then a masked tail. */
@@ -354,8 +329,6 @@ const fnn_gemm_arch_s fnn_gemm_avx2_s = {ukernel_avx2_s, interleave_avx2_s, dot_
 const fnn_gemm_arch_d fnn_gemm_avx2_d = {ukernel_avx2_d, interleave_avx2_d, dot_rows_avx2_d,
                                          axpy_rows_avx2_d, 6, 8, 72, 256, 4080};
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#endif
+#include "avx2_end.h"
 
 #endif /* FNN_X86_64 */

@@ -137,6 +137,22 @@ fnn_status fnn_parallel(int nparts, fnn_task task, void *ctx);
 FNN_DECLARE_ACT_JOB(float, s)
 FNN_DECLARE_ACT_JOB(double, d)
 
+/* ---- row operations of softmax.c -------------------------------------- */
+
+/* max(C, x): the row's maximum (NaN if it holds one); exp(C, x, m, e): e_j =
+ * exp(x_j − m) for x_j <= m, returning Σ_j e_j. */
+#define FNN_DECLARE_ROWOPS(T, SFX)                                                 \
+    typedef struct {                                                               \
+        T (*max)(fnn_int C, const T *x);                                           \
+        T (*exp)(fnn_int C, const T *x, T m, T *e);                                \
+    } fnn_rowops_##SFX;                                                            \
+    extern const fnn_rowops_##SFX fnn_rowops_generic_##SFX;                        \
+    extern const fnn_rowops_##SFX fnn_rowops_avx2_##SFX;                           \
+    const fnn_rowops_##SFX *fnn_get_rowops_##SFX(void);
+
+FNN_DECLARE_ROWOPS(float, s)
+FNN_DECLARE_ROWOPS(double, d)
+
 /* Per-thread, 64-byte aligned scratch that only grows (slot 0..3). Returns
  * NULL if it cannot be allocated. Lives as long as the thread. */
 void *fnn_scratch(int slot, size_t bytes);

@@ -7,6 +7,9 @@
 #   _checks.pxi   the argument checks every binding shares
 #   _activation.pxi  relu, sigmoid, tanh, gelu, ... and their backward (csrc/activation.c)
 #   _gemm.pxi     matmul, linear, linear_backward  (csrc/gemm.c)
+#   _losses.pxi   softmax, log_softmax, softmax_cross_entropy, mse/l1/huber/bce  (csrc/softmax.c, csrc/losses.c)
+#   _dropout.pxi  dropout, dropout_backward, dropout_mask  (csrc/dropout.c)
+#   _data.pxi     gather_rows, argmax, count_correct, sum_squares  (csrc/data.c)
 
 cimport numpy as cnp
 import numpy as np
@@ -20,3 +23,6 @@ include "_runtime.pxi"
 include "_checks.pxi"
 include "_activation.pxi"
 include "_gemm.pxi"
+include "_losses.pxi"
+include "_dropout.pxi"
+include "_data.pxi"

@@ -1,6 +1,8 @@
 # Declarations of csrc/fastnn.h for the bindings (see that header for the
 # contracts of each kernel).
 
+from libc.stdint cimport int64_t, uint8_t, uint64_t
+
 cdef extern from "fastnn.h" nogil:
     ctypedef Py_ssize_t fnn_int
 
@@ -76,3 +78,55 @@ cdef extern from "fastnn.h" nogil:
                                   fnn_int n, const float *dy, const float *s, float *dx)
     fnn_status fnn_act_backward_d(fnn_act act, const fnn_act_param *p, int from_input,
                                   fnn_int n, const double *dy, const double *s, double *dx)
+
+    ctypedef enum fnn_reduction:
+        FNN_REDUCTION_NONE
+        FNN_REDUCTION_MEAN
+        FNN_REDUCTION_SUM
+
+    fnn_status fnn_softmax_s(int log, fnn_int M, fnn_int C, const float *x, float *y)
+    fnn_status fnn_softmax_d(int log, fnn_int M, fnn_int C, const double *x, double *y)
+    fnn_status fnn_softmax_xent_s(fnn_int M, fnn_int C, const float *x, const int64_t *target,
+                                  const float *q, const float *w, double label_smoothing,
+                                  int64_t ignore_index, fnn_reduction reduction,
+                                  float *loss_rows, float *row_weight, double *loss, float *grad)
+    fnn_status fnn_softmax_xent_d(fnn_int M, fnn_int C, const double *x, const int64_t *target,
+                                  const double *q, const double *w, double label_smoothing,
+                                  int64_t ignore_index, fnn_reduction reduction,
+                                  double *loss_rows, double *row_weight, double *loss,
+                                  double *grad)
+
+    ctypedef enum fnn_loss:
+        FNN_LOSS_MSE
+        FNN_LOSS_L1
+        FNN_LOSS_HUBER
+        FNN_LOSS_BCE_LOGITS
+
+    fnn_status fnn_loss_s(fnn_loss kind, fnn_int n, const float *x, const float *y,
+                          const float *w, const float *pos_weight, fnn_int C, double delta,
+                          fnn_reduction reduction, float *loss_elems, double *loss, float *grad)
+    fnn_status fnn_loss_d(fnn_loss kind, fnn_int n, const double *x, const double *y,
+                          const double *w, const double *pos_weight, fnn_int C, double delta,
+                          fnn_reduction reduction, double *loss_elems, double *loss,
+                          double *grad)
+
+    fnn_status fnn_dropout_s(fnn_int n, double p, uint64_t seed, uint64_t offset,
+                             const float *x, float *y, uint8_t *mask_out)
+    fnn_status fnn_dropout_d(fnn_int n, double p, uint64_t seed, uint64_t offset,
+                             const double *x, double *y, uint8_t *mask_out)
+
+    fnn_int fnn_find_bad_index(fnn_int n, const int64_t *idx, int64_t upper, int64_t allowed)
+    void fnn_gather_rows_s(fnn_int n, fnn_int cols, const float *src, const int64_t *idx,
+                           float *out)
+    void fnn_gather_rows_d(fnn_int n, fnn_int cols, const double *src, const int64_t *idx,
+                           double *out)
+    void fnn_gather_rows_u8_s(fnn_int n, fnn_int cols, const uint8_t *src, const int64_t *idx,
+                              double scale, double shift, float *out)
+    void fnn_gather_rows_u8_d(fnn_int n, fnn_int cols, const uint8_t *src, const int64_t *idx,
+                              double scale, double shift, double *out)
+    void fnn_argmax_rows_s(fnn_int M, fnn_int C, const float *x, int64_t *out)
+    void fnn_argmax_rows_d(fnn_int M, fnn_int C, const double *x, int64_t *out)
+    int64_t fnn_count_correct_s(fnn_int M, fnn_int C, const float *x, const int64_t *labels)
+    int64_t fnn_count_correct_d(fnn_int M, fnn_int C, const double *x, const int64_t *labels)
+    double fnn_sum_squares_s(int count, const float *const *bufs, const fnn_int *lens)
+    double fnn_sum_squares_d(int count, const double *const *bufs, const fnn_int *lens)

@@ -1,0 +1,112 @@
+/* dropout.c — inverted dropout with a counter-based generator.
+ *
+ * Element i of a call with (seed, offset) draws u = hash(seed, offset + i), 24
+ * random bits, and is kept when u >= p·2^24 (so p = 0 keeps all, p = 1 none):
+ *   y_i = keep_i ? x_i / (1 − p) : 0.
+ * The hash is a stateless function of its inputs, so any split of the
+ * elements between threads, and a later call for the backward pass, sees the
+ * same mask. hash: two rounds of a 32-bit integer mixer (xor-shift-multiply),
+ * the first on the low counter word plus a seed word, the second on that
+ * result xor the high counter word and the other seed word.
+ *
+ * The loop has no data-dependent branches and is written once; it is compiled
+ * twice, plainly and for AVX2 (the compiler vectorises the integer mixer), and
+ * both give the same bits. */
+#include <math.h>
+
+#include "internal.h"
+
+static inline uint32_t mix32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static inline uint32_t draw24(uint64_t seed, uint64_t counter)
+{
+    uint32_t h = mix32((uint32_t)counter + (uint32_t)seed);
+    h = mix32(h ^ (uint32_t)(counter >> 32) ^ (uint32_t)(seed >> 32) ^ 0x9e3779b9U);
+    return h >> 8;
+}
+
+typedef struct {
+    fnn_int n;
+    uint32_t threshold;       /* keep when draw >= threshold */
+    double scale;
+    uint64_t seed, offset;
+    const void *x;
+    void *y;
+    uint8_t *mask;
+} drop_job;
+
+#define DROP_RANGE(T, SFX, ATTR, NAME)                                              \
+    ATTR static void NAME(const drop_job *job, fnn_int i0, fnn_int i1)              \
+    {                                                                               \
+        const T *x = job->x;                                                        \
+        T *y = job->y;                                                              \
+        uint8_t *mask = job->mask;                                                  \
+        const T scale = (T)job->scale;                                              \
+        const uint32_t thr = job->threshold;                                        \
+        const uint64_t seed = job->seed, base = job->offset;                        \
+        if (x)                                                                      \
+            for (fnn_int i = i0; i < i1; i++) {                                     \
+                T keep = draw24(seed, base + (uint64_t)i) >= thr ? scale : (T)0;    \
+                y[i] = x[i] * keep;                                                 \
+            }                                                                       \
+        if (mask)                                                                   \
+            for (fnn_int i = i0; i < i1; i++)                                       \
+                mask[i] = draw24(seed, base + (uint64_t)i) >= thr;                  \
+    }
+
+#if defined(FNN_X86_64) && (defined(__GNUC__) || defined(__clang__))
+#define AVX2_ATTR __attribute__((target("avx2")))
+#define HAVE_AVX2_RANGE 1
+#endif
+
+#define DEFINE_DROPOUT(T, SFX)                                                      \
+    DROP_RANGE(T, SFX, , drop_range_generic_##SFX)                                  \
+    FNN_IF_AVX2(DROP_RANGE(T, SFX, AVX2_ATTR, drop_range_avx2_##SFX))               \
+                                                                                    \
+    static fnn_status drop_part_##SFX(void *ctx, int part, int nparts)              \
+    {                                                                               \
+        const drop_job *job = ctx;                                                  \
+        fnn_int blocks = (job->n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;            \
+        fnn_int i0 = blocks * part / nparts * FNN_ELEM_BLOCK;                       \
+        fnn_int i1 = blocks * (part + 1) / nparts * FNN_ELEM_BLOCK;                 \
+        if (i1 > job->n)                                                            \
+            i1 = job->n;                                                            \
+        if (i0 >= i1)                                                               \
+            return FNN_OK;                                                          \
+        FNN_IF_AVX2(if (fnn_get_simd() == FNN_SIMD_AVX2) {                          \
+            drop_range_avx2_##SFX(job, i0, i1);                                     \
+            return FNN_OK;                                                          \
+        })                                                                          \
+        drop_range_generic_##SFX(job, i0, i1);                                      \
+        return FNN_OK;                                                              \
+    }                                                                               \
+                                                                                    \
+    fnn_status fnn_dropout_##SFX(fnn_int n, double p, uint64_t seed, uint64_t offset, \
+                                 const T *x, T *y, uint8_t *mask_out)               \
+    {                                                                               \
+        if (!(p >= 0 && p <= 1) || n < 0 || (x && !y))                              \
+            return FNN_EINVAL;                                                      \
+        double t = ceil(p * 16777216.0);                                            \
+        drop_job job = {n, (uint32_t)t, p < 1 ? 1.0 / (1.0 - p) : 0.0, seed, offset, \
+                        x, y, mask_out};                                            \
+        fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;                 \
+        int nt = fnn_threads_for((double)n * FNN_ELEM_COST, blocks);                \
+        return fnn_parallel(nt, drop_part_##SFX, &job);                             \
+    }
+
+#ifdef HAVE_AVX2_RANGE
+#define FNN_IF_AVX2(...) __VA_ARGS__
+#else
+#define FNN_IF_AVX2(...)
+#endif
+
+DEFINE_DROPOUT(float, s)
+DEFINE_DROPOUT(double, d)

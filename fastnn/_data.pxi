@@ -1,0 +1,131 @@
+# Bindings of csrc/data.c: batch gather, argmax and accuracy counts, and the
+# sum of squares over many arrays.
+
+from libc.stdlib cimport malloc, free
+
+
+def gather_rows(src, index, out=None, scale=1.0, shift=0.0, dtype=None):
+    """out[i] = src[index[i]] for a shuffled minibatch, every index checked.
+
+    src : array (N, ...) of float32, float64 or uint8 (images kept as bytes)
+    index : int array (B,) with values in [0, N)
+    scale, shift : for uint8 src, out = src·scale + shift (e.g. scale=1/255)
+    dtype : output dtype for uint8 src (float32 by default); a float src is
+        copied in its own dtype (scale and shift must be left at 1 and 0)
+    out : array (B, ...) C-contiguous, or None
+    """
+    cdef cnp.ndarray S = src if cnp.PyArray_Check(src) else np.asarray(src)
+    if S.ndim < 1:
+        raise ValueError("src must have at least 1 dimension (rows), got a scalar")
+    cdef int styp = cnp.PyArray_TYPE(S)
+    cdef bint u8 = styp == cnp.NPY_UINT8
+    if not u8 and styp != cnp.NPY_FLOAT32 and styp != cnp.NPY_FLOAT64:
+        raise TypeError(f"src must be float32, float64 or uint8, got dtype {S.dtype}")
+    cdef double sc = _finite(scale, "scale"), sh = _finite(shift, "shift")
+    if not u8 and (sc != 1.0 or sh != 0.0):
+        raise ValueError("scale and shift apply to uint8 src only")
+    out_dtype = np.dtype(dtype) if dtype is not None else (np.dtype(np.float32) if u8 else S.dtype)
+    if out_dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype must be float32 or float64, got {out_dtype}")
+    if not u8 and out_dtype != S.dtype:
+        raise TypeError(f"dtype {out_dtype} differs from src's {S.dtype}; a float src is copied as it is")
+    cdef cnp.ndarray I = _index_array(index, "index")
+    if I.ndim != 1:
+        raise ValueError(f"index must be 1-D, got shape {_shp(I)}")
+    cdef fnn_int N = S.shape[0], B = I.shape[0]
+    if N == 0 and B > 0:
+        raise ValueError("index asks for rows of src, which has none")
+    _check_indices(I, "index", N, 0, f"src has {N} rows")
+    S = _c_order(S)
+    cdef fnn_int cols = cnp.PyArray_SIZE(S) // N if N > 0 else 0
+    shape = (B,) + _shp(S)[1:]
+    cdef cnp.ndarray O
+    like = np.empty((), dtype=out_dtype)
+    if out is None:
+        O = np.empty(shape, dtype=out_dtype)
+    else:
+        O = _check_out(out, "out", shape, like, (S, I), ("src", "index"))
+    cdef void *ps = cnp.PyArray_DATA(S)
+    cdef const int64_t *pi = <const int64_t *>cnp.PyArray_DATA(I)
+    cdef void *po = cnp.PyArray_DATA(O)
+    cdef int otyp = cnp.PyArray_TYPE(O)
+    with nogil:
+        if u8 and otyp == cnp.NPY_FLOAT32:
+            fnn_gather_rows_u8_s(B, cols, <const uint8_t *>ps, pi, sc, sh, <float *>po)
+        elif u8:
+            fnn_gather_rows_u8_d(B, cols, <const uint8_t *>ps, pi, sc, sh, <double *>po)
+        elif otyp == cnp.NPY_FLOAT32:
+            fnn_gather_rows_s(B, cols, <const float *>ps, pi, <float *>po)
+        else:
+            fnn_gather_rows_d(B, cols, <const double *>ps, pi, <double *>po)
+    return O
+
+
+cdef cnp.ndarray _logits_2d(x, str name):
+    cdef cnp.ndarray X = _float_array(x, name)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (N, C), got shape {_shp(X)}")
+    if X.shape[1] < 1:
+        raise ValueError(f"{name} must have at least one column")
+    return _c_order(X)
+
+
+def argmax(x):
+    """Index of each row's maximum (the first one; NaN counts as the maximum,
+    as numpy's argmax). x: float array (N, C). Returns int64 (N,)."""
+    cdef cnp.ndarray X = _logits_2d(x, "x")
+    cdef fnn_int M = X.shape[0], C = X.shape[1]
+    cdef cnp.ndarray O = cnp.PyArray_EMPTY(1, [M], cnp.NPY_INT64, 0)
+    cdef void *px = cnp.PyArray_DATA(X)
+    cdef int64_t *po = <int64_t *>cnp.PyArray_DATA(O)
+    with nogil:
+        if cnp.PyArray_TYPE(X) == cnp.NPY_FLOAT32:
+            fnn_argmax_rows_s(M, C, <const float *>px, po)
+        else:
+            fnn_argmax_rows_d(M, C, <const double *>px, po)
+    return O
+
+
+def count_correct(logits, labels):
+    """How many rows of logits (N, C) have their argmax equal to labels (N,)."""
+    cdef cnp.ndarray X = _logits_2d(logits, "logits")
+    cdef cnp.ndarray L = _index_array(labels, "labels")
+    cdef fnn_int M = X.shape[0], C = X.shape[1]
+    if L.ndim != 1 or L.shape[0] != M:
+        raise ValueError(f"labels must have shape ({M},) to match logits, got {_shp(L)}")
+    cdef void *px = cnp.PyArray_DATA(X)
+    cdef const int64_t *pl = <const int64_t *>cnp.PyArray_DATA(L)
+    cdef int64_t right
+    with nogil:
+        if cnp.PyArray_TYPE(X) == cnp.NPY_FLOAT32:
+            right = fnn_count_correct_s(M, C, <const float *>px, pl)
+        else:
+            right = fnn_count_correct_d(M, C, <const double *>px, pl)
+    return int(right)
+
+
+def sum_squares(arrays):
+    """Σ over the arrays of Σ x² (float32 or float64 arrays, any shapes), in
+    double precision and a fixed order: the same bits for any thread count.
+    Returns a Python float (sqrt of it is the gradient norm)."""
+    if cnp.PyArray_Check(arrays):
+        arrays = [arrays]
+    prepared = []
+    for k, a in enumerate(arrays):
+        A = _float_array(a, f"arrays[{k}]")
+        prepared.append(_c_order(A))
+    cdef double total = 0, part
+    cdef const void *ptr
+    cdef fnn_int n
+    for A in prepared:
+        ptr = cnp.PyArray_DATA(<cnp.ndarray>A)
+        n = cnp.PyArray_SIZE(<cnp.ndarray>A)
+        with nogil:
+            if cnp.PyArray_TYPE(<cnp.ndarray>A) == cnp.NPY_FLOAT32:
+                part = fnn_sum_squares_s(1, <const float *const *>&ptr, &n)
+            else:
+                part = fnn_sum_squares_d(1, <const double *const *>&ptr, &n)
+        if part < 0:
+            raise MemoryError("fastnn: could not allocate a kernel workspace")
+        total += part
+    return total

@@ -1,0 +1,257 @@
+# Bindings of csrc/softmax.c and csrc/losses.c: softmax, log_softmax,
+# softmax cross-entropy and the elementwise losses, each returning the loss
+# and its gradient from one pass.
+
+cdef dict _REDUCTIONS = {"none": FNN_REDUCTION_NONE, "mean": FNN_REDUCTION_MEAN,
+                         "sum": FNN_REDUCTION_SUM}
+
+
+cdef fnn_reduction _reduction(value) except *:
+    if isinstance(value, str) and value in _REDUCTIONS:
+        return _REDUCTIONS[value]
+    raise ValueError(f"reduction must be 'none', 'mean' or 'sum', got {value!r}")
+
+
+cdef cnp.ndarray _index_array(obj, str name):
+    """`obj` as a C-contiguous int64 array; floats and bools are refused."""
+    cdef cnp.ndarray a = obj if cnp.PyArray_Check(obj) else np.asarray(obj)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers (class indices), got dtype {a.dtype}")
+    if a.dtype.kind == "u" and a.size and a.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name} has values beyond the int64 range")
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+cdef int _check_indices(cnp.ndarray idx, str name, int64_t upper, int64_t allowed,
+                        str what) except -1:
+    cdef fnn_int n = cnp.PyArray_SIZE(idx)
+    cdef const int64_t *p = <const int64_t *>cnp.PyArray_DATA(idx)
+    cdef fnn_int bad
+    with nogil:
+        bad = fnn_find_bad_index(n, p, upper, allowed)
+    if bad >= 0:
+        raise ValueError(f"{name}[{bad}] = {p[bad]} is out of range: {what}")
+    return 0
+
+
+cdef _softmax_impl(x, dim, out, int log):
+    cdef cnp.ndarray X = _float_array(x, "x")
+    if X.ndim < 1:
+        raise ValueError("x must have at least 1 dimension, got a scalar")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    cdef int d = int(dim)
+    if d < -X.ndim or d >= X.ndim:
+        raise ValueError(f"dim={dim} is out of range for x with {X.ndim} dimensions")
+    if d < 0:
+        d += X.ndim
+    cdef cnp.ndarray Y = _elementwise_out(out, "out", X, (X,), ("x",))
+    cdef cnp.ndarray Xm = np.ascontiguousarray(np.moveaxis(X, d, -1))
+    cdef bint direct = d == X.ndim - 1
+    cdef cnp.ndarray R = Y if direct else cnp.PyArray_EMPTY(Xm.ndim, Xm.shape, cnp.PyArray_TYPE(Xm), 0)
+    cdef fnn_int C = X.shape[d]
+    cdef fnn_int M = cnp.PyArray_SIZE(X) // C if C > 0 else 0
+    cdef void *px = cnp.PyArray_DATA(Xm)
+    cdef void *py = cnp.PyArray_DATA(R)
+    cdef fnn_status st
+    if cnp.PyArray_TYPE(X) == cnp.NPY_FLOAT32:
+        with nogil:
+            st = fnn_softmax_s(log, M, C, <const float *>px, <float *>py)
+    else:
+        with nogil:
+            st = fnn_softmax_d(log, M, C, <const double *>px, <double *>py)
+    _check_status(st)
+    if not direct:
+        Y[...] = np.moveaxis(R, -1, d)
+    return Y
+
+
+def softmax(x, dim=-1, out=None):
+    """exp(x) / Σ exp(x) along `dim` (stable: the maximum is subtracted first).
+    x: float32 or float64, any shape; returns an array like x (or `out`)."""
+    return _softmax_impl(x, dim, out, 0)
+
+
+def log_softmax(x, dim=-1, out=None):
+    """x − log Σ exp(x) along `dim`, stable for any finite x."""
+    return _softmax_impl(x, dim, out, 1)
+
+
+def softmax_cross_entropy(logits, target, reduction="mean", label_smoothing=0.0, weight=None,
+                          ignore_index=-100, need_grad=True):
+    """Cross-entropy of softmax(logits) and its gradient in one pass per row,
+    with the arguments and definitions of torch.nn.functional.cross_entropy.
+
+    Parameters
+    ----------
+    logits : float32 or float64 array (N, C)
+    target : int array (N,) of class indices in [0, C) (or ignore_index), or a
+        float array (N, C) of class probabilities, same dtype as logits
+    reduction : 'none' | 'mean' | 'sum'
+        'mean' divides by the summed weights w[target] of the rows not ignored
+        (class indices; NaN if every row is ignored) or by N (probabilities).
+    label_smoothing : float in [0, 1]
+    weight : float array (C,) of class weights, same dtype, or None
+    ignore_index : int; rows with this target add nothing (class indices only)
+    need_grad : bool; False skips the gradient (returns None for it)
+
+    Returns
+    -------
+    (loss, grad_logits) : loss is a scalar of logits' dtype ('mean'/'sum') or an
+        array (N,) ('none'); grad_logits (N, C) is the gradient of that loss
+        (for 'none', row i holds the gradient of loss[i]).
+    """
+    cdef cnp.ndarray X = _float_array(logits, "logits")
+    if X.ndim != 2:
+        raise ValueError(f"logits must be a 2-D array (N, C), got shape {_shp(X)}")
+    cdef fnn_int N = X.shape[0], C = X.shape[1]
+    if C < 1:
+        raise ValueError("logits must have at least one class (C >= 1)")
+    cdef fnn_reduction red = _reduction(reduction)
+    cdef double eps = _finite(label_smoothing, "label_smoothing")
+    if eps < 0 or eps > 1:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {eps}")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
+    cdef int64_t ignore = int(ignore_index)
+    X = _c_order(X)
+
+    cdef cnp.ndarray T = target if cnp.PyArray_Check(target) else np.asarray(target)
+    cdef cnp.ndarray idx = None, Q = None
+    if T.dtype.kind == "f":
+        if T.ndim == 1:
+            raise TypeError(f"target holds floats with shape {_shp(T)}: class indices must be "
+                            f"integers (N,), probabilities must be (N, C) = ({N}, {C})")
+        _same_dtype(T, "target", X, "logits")
+        if _shp(T) != (N, C):
+            raise ValueError(f"target probabilities must have the shape of logits ({N}, {C}), "
+                             f"got {_shp(T)}")
+        Q = _c_order(T)
+    else:
+        idx = _index_array(T, "target")
+        if idx.ndim != 1 or idx.shape[0] != N:
+            raise ValueError(f"target must have shape ({N},) to match logits, got {_shp(idx)}")
+        _check_indices(idx, "target", C, ignore,
+                       f"class indices must be in [0, {C}) or ignore_index={ignore}")
+
+    cdef cnp.ndarray W = None
+    if weight is not None:
+        W = _float_array(weight, "weight")
+        _same_dtype(W, "weight", X, "logits")
+        if W.ndim != 1 or W.shape[0] != C:
+            raise ValueError(f"weight must have shape ({C},), got {_shp(W)}")
+        W = _c_order(W)
+
+    cdef int typ = cnp.PyArray_TYPE(X)
+    cdef cnp.ndarray rows = cnp.PyArray_EMPTY(1, [N], typ, 0)
+    cdef cnp.ndarray roww = cnp.PyArray_EMPTY(1, [N], typ, 0)
+    cdef cnp.ndarray G = cnp.PyArray_EMPTY(2, [N, C], typ, 0) if need_grad else None
+    cdef void *px = cnp.PyArray_DATA(X)
+    cdef const int64_t *pt = NULL if idx is None else <const int64_t *>cnp.PyArray_DATA(idx)
+    cdef void *pq = NULL if Q is None else cnp.PyArray_DATA(Q)
+    cdef void *pw = NULL if W is None else cnp.PyArray_DATA(W)
+    cdef void *pr = cnp.PyArray_DATA(rows)
+    cdef void *prw = cnp.PyArray_DATA(roww)
+    cdef void *pg = NULL if G is None else cnp.PyArray_DATA(G)
+    cdef double total = 0
+    cdef fnn_status st
+    if typ == cnp.NPY_FLOAT32:
+        with nogil:
+            st = fnn_softmax_xent_s(N, C, <const float *>px, pt, <const float *>pq,
+                                    <const float *>pw, eps, ignore, red, <float *>pr,
+                                    <float *>prw, &total, <float *>pg)
+    else:
+        with nogil:
+            st = fnn_softmax_xent_d(N, C, <const double *>px, pt, <const double *>pq,
+                                    <const double *>pw, eps, ignore, red, <double *>pr,
+                                    <double *>prw, &total, <double *>pg)
+    _check_status(st)
+    loss = rows if red == FNN_REDUCTION_NONE else X.dtype.type(total)
+    return loss, G
+
+
+cdef dict _LOSS_NAMES = {FNN_LOSS_MSE: "mse_loss", FNN_LOSS_L1: "l1_loss",
+                         FNN_LOSS_HUBER: "huber_loss",
+                         FNN_LOSS_BCE_LOGITS: "binary_cross_entropy_with_logits"}
+
+
+cdef tuple _pointwise(fnn_loss kind, input, target, reduction, double delta, weight, pos_weight,
+                      bint need_grad):
+    cdef cnp.ndarray X = _float_array(input, "input")
+    cdef cnp.ndarray Y = _float_array(target, "target")
+    _same_dtype(Y, "target", X, "input")
+    if _shp(Y) != _shp(X):
+        raise ValueError(f"target must have the shape of input {_shp(X)}, got {_shp(Y)}")
+    cdef fnn_reduction red = _reduction(reduction)
+    X = _c_order(X)
+    Y = _c_order(Y)
+    cdef cnp.ndarray Wt = None, P = None
+    cdef fnn_int C = X.shape[X.ndim - 1] if X.ndim > 0 else 1
+    if weight is not None:
+        Wt = _float_array(weight, "weight")
+        _same_dtype(Wt, "weight", X, "input")
+        try:
+            Wt = np.ascontiguousarray(np.broadcast_to(Wt, _shp(X)))
+        except ValueError:
+            raise ValueError(f"weight of shape {_shp(Wt)} does not broadcast to input {_shp(X)}")
+    if pos_weight is not None:
+        P = _float_array(pos_weight, "pos_weight")
+        _same_dtype(P, "pos_weight", X, "input")
+        try:
+            P = np.ascontiguousarray(np.broadcast_to(P, (C,)))
+        except ValueError:
+            raise ValueError(f"pos_weight of shape {_shp(P)} does not broadcast to the last "
+                             f"dimension of input ({C},)")
+    cdef int typ = cnp.PyArray_TYPE(X)
+    cdef fnn_int n = cnp.PyArray_SIZE(X)
+    cdef cnp.ndarray L = cnp.PyArray_EMPTY(X.ndim, X.shape, typ, 0) if red == FNN_REDUCTION_NONE else None
+    cdef cnp.ndarray G = cnp.PyArray_EMPTY(X.ndim, X.shape, typ, 0) if need_grad else None
+    cdef void *px = cnp.PyArray_DATA(X)
+    cdef void *py = cnp.PyArray_DATA(Y)
+    cdef void *pw = NULL if Wt is None else cnp.PyArray_DATA(Wt)
+    cdef void *pp = NULL if P is None else cnp.PyArray_DATA(P)
+    cdef void *pl = NULL if L is None else cnp.PyArray_DATA(L)
+    cdef void *pg = NULL if G is None else cnp.PyArray_DATA(G)
+    cdef double total = 0
+    cdef fnn_status st
+    if typ == cnp.NPY_FLOAT32:
+        with nogil:
+            st = fnn_loss_s(kind, n, <const float *>px, <const float *>py, <const float *>pw,
+                            <const float *>pp, C, delta, red, <float *>pl, &total, <float *>pg)
+    else:
+        with nogil:
+            st = fnn_loss_d(kind, n, <const double *>px, <const double *>py, <const double *>pw,
+                            <const double *>pp, C, delta, red, <double *>pl, &total, <double *>pg)
+    _check_status(st)
+    return (L if L is not None else X.dtype.type(total)), G
+
+
+def mse_loss(input, target, reduction="mean", need_grad=True):
+    """Mean squared error (input − target)² and its gradient in input.
+    input, target: float arrays of one shape and dtype. Returns (loss, grad):
+    loss a scalar ('mean', 'sum') or an array like input ('none')."""
+    return _pointwise(FNN_LOSS_MSE, input, target, reduction, 0.0, None, None, need_grad)
+
+
+def l1_loss(input, target, reduction="mean", need_grad=True):
+    """|input − target| and its gradient sign(input − target) (0 where equal)."""
+    return _pointwise(FNN_LOSS_L1, input, target, reduction, 0.0, None, None, need_grad)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, need_grad=True):
+    """Huber loss as torch.nn.functional.huber_loss: quadratic below delta,
+    linear above. delta > 0."""
+    cdef double d = _finite(delta, "delta")
+    if d <= 0:
+        raise ValueError(f"delta must be > 0, got {d}")
+    return _pointwise(FNN_LOSS_HUBER, input, target, reduction, d, None, None, need_grad)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None, need_grad=True):
+    """Binary cross-entropy of sigmoid(input) against target in [0, 1],
+    computed from the logits without overflow, as PyTorch's function of that
+    name. weight broadcasts to input; pos_weight to its last dimension.
+    Returns (loss, grad in input)."""
+    return _pointwise(FNN_LOSS_BCE_LOGITS, input, target, reduction, 0.0, weight, pos_weight,
+                      need_grad)
