@@ -45,7 +45,7 @@ def limits(quick=False):
     tmp = tempfile.mkdtemp()
     try:
         exe = os.path.join(tmp, "limits")
-        build = subprocess.run([cc, "-O2", "-mavx2", "-mfma", "-fopenmp",
+        build = subprocess.run([cc, "-O3", "-mavx2", "-mfma", "-fopenmp",
                                 os.path.join(HERE, "limits.c"), "-o", exe],
                                capture_output=True, text=True)
         if build.returncode != 0:

@@ -2,7 +2,7 @@
  * the FMA peak (GFLOP/s, float32 and float64) and the memory bandwidth (copy
  * and triad, GB/s), each with 1 thread and with all threads.
  *
- * Build: cc -O2 -mavx2 -mfma -fopenmp limits.c -o limits   (bench only: the
+ * Build: cc -O3 -mavx2 -mfma -fopenmp limits.c -o limits   (bench only: the
  * library itself never uses -march flags). Prints one JSON object.
  *
  * FMA peak: 12 independent chains of vfmadd per thread, enough to cover the

@@ -6,8 +6,8 @@
  * The hash is a stateless function of its inputs, so any split of the
  * elements between threads, and a later call for the backward pass, sees the
  * same mask. hash: two rounds of a 32-bit integer mixer (xor-shift-multiply),
- * the first on the low counter word plus a seed word, the second on that
- * result xor the high counter word and the other seed word.
+ * the first on the low counter word plus the low seed word, the second on
+ * that result xor the high counter word, the high seed word and a constant.
  *
  * The loop has no data-dependent branches and is written once; it is compiled
  * twice, plainly and for AVX2 (the compiler vectorises the integer mixer), and
@@ -26,11 +26,12 @@ static inline uint32_t mix32(uint32_t x)
     return x;
 }
 
-static inline uint32_t draw24(uint64_t seed, uint64_t counter)
+/* 24 random bits for counter = hi·2^32 + lo: the caller passes the second
+ * round's key k = hi ^ (seed >> 32) ^ 0x9e3779b9 once per run of counters
+ * that share hi, so the loop over lo stays in 32-bit lanes. */
+static inline uint32_t draw24(uint32_t seed_lo, uint32_t k, uint32_t lo)
 {
-    uint32_t h = mix32((uint32_t)counter + (uint32_t)seed);
-    h = mix32(h ^ (uint32_t)(counter >> 32) ^ (uint32_t)(seed >> 32) ^ 0x9e3779b9U);
-    return h >> 8;
+    return mix32(mix32(lo + seed_lo) ^ k) >> 8;
 }
 
 typedef struct {
@@ -50,16 +51,24 @@ typedef struct {
         T *y = job->y;                                                              \
         uint8_t *mask = job->mask;                                                  \
         const T scale = (T)job->scale;                                              \
-        const uint32_t thr = job->threshold;                                        \
-        const uint64_t seed = job->seed, base = job->offset;                        \
-        if (x)                                                                      \
-            for (fnn_int i = i0; i < i1; i++) {                                     \
-                T keep = draw24(seed, base + (uint64_t)i) >= thr ? scale : (T)0;    \
-                y[i] = x[i] * keep;                                                 \
-            }                                                                       \
-        if (mask)                                                                   \
-            for (fnn_int i = i0; i < i1; i++)                                       \
-                mask[i] = draw24(seed, base + (uint64_t)i) >= thr;                  \
+        const uint32_t thr = job->threshold, seed_lo = (uint32_t)job->seed;         \
+        while (i0 < i1) {                                                           \
+            /* a run of elements whose counters share the high word */              \
+            uint64_t c0 = job->offset + (uint64_t)i0;                               \
+            uint64_t room = ((uint64_t)1 << 32) - (c0 & 0xffffffffu);               \
+            fnn_int run = (uint64_t)(i1 - i0) < room ? i1 - i0 : (fnn_int)room;     \
+            const uint32_t k = (uint32_t)(c0 >> 32) ^ (uint32_t)(job->seed >> 32) ^ 0x9e3779b9U; \
+            const uint32_t lo0 = (uint32_t)c0;                                      \
+            if (x)                                                                  \
+                for (fnn_int i = 0; i < run; i++) {                                 \
+                    T keep = draw24(seed_lo, k, lo0 + (uint32_t)i) >= thr ? scale : (T)0; \
+                    y[i0 + i] = x[i0 + i] * keep;                                   \
+                }                                                                   \
+            if (mask)                                                               \
+                for (fnn_int i = 0; i < run; i++)                                   \
+                    mask[i0 + i] = draw24(seed_lo, k, lo0 + (uint32_t)i) >= thr;    \
+            i0 += run;                                                              \
+        }                                                                           \
     }
 
 #if defined(FNN_X86_64) && (defined(__GNUC__) || defined(__clang__))

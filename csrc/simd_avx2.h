@@ -136,6 +136,50 @@ static inline __m256d fnn_tanh_pd(__m256d x)
     return _mm256_blendv_pd(big, small, is_small);
 }
 
+/* ---- erfc and log1p, for gelu and softplus ----------------------------- */
+
+/* erfc(z), float. For z >= 0 the Chebyshev fit erfc(z) = t·exp(−z² + P(t)),
+ * t = 1/(1 + z/2), whose fractional error is below 1.2e-7 for every z >= 0
+ * (Numerical Recipes' erfcc); for z < 0, 2 − erfc(−z). */
+static inline __m256 fnn_erfc_ps(__m256 z)
+{
+    static const float c[10] = {-1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f,
+                                -0.18628806f, 0.27886807f, -1.13520398f, 1.48851587f,
+                                -0.82215223f, 0.17087277f};
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 az = fnn_abs_ps(z);
+    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.5f), az, one));
+    __m256 p = _mm256_set1_ps(c[9]);
+    for (int i = 8; i >= 0; i--)
+        p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(c[i]));
+    __m256 arg = _mm256_min_ps(_mm256_setzero_ps(), _mm256_fnmadd_ps(az, az, p));
+    __m256 r = _mm256_mul_ps(t, fnn_exp_neg_ps(arg));
+    __m256 neg = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ);
+    return _mm256_blendv_ps(r, _mm256_sub_ps(_mm256_set1_ps(2.0f), r), neg);
+}
+
+/* log(1 + e) for e in [0, 1]: 2·atanh(t) = 2t(1 + t²/3 + t⁴/5 + ...) with
+ * t = e/(2 + e) <= 1/3, exact to rounding even for tiny e. */
+static inline __m256 fnn_log1p_unit_ps(__m256 e)
+{
+    __m256 t = _mm256_div_ps(e, _mm256_add_ps(_mm256_set1_ps(2.0f), e));
+    __m256 t2 = _mm256_mul_ps(t, t);
+    __m256 p = _mm256_set1_ps(1.0f / 13);
+    for (int k = 11; k >= 1; k -= 2)
+        p = _mm256_fmadd_ps(p, t2, _mm256_set1_ps(1.0f / (float)k));
+    return _mm256_mul_ps(_mm256_add_ps(t, t), p);
+}
+
+static inline __m256d fnn_log1p_unit_pd(__m256d e)
+{
+    __m256d t = _mm256_div_pd(e, _mm256_add_pd(_mm256_set1_pd(2.0), e));
+    __m256d t2 = _mm256_mul_pd(t, t);
+    __m256d p = _mm256_set1_pd(1.0 / 37);
+    for (int k = 35; k >= 1; k -= 2)
+        p = _mm256_fmadd_pd(p, t2, _mm256_set1_pd(1.0 / (double)k));
+    return _mm256_mul_pd(_mm256_add_pd(t, t), p);
+}
+
 /* ---- horizontal reductions of one vector ------------------------------ */
 
 static inline float fnn_hsum_ps(__m256 v)

@@ -98,7 +98,7 @@
         T eps;                                                                      \
         int64_t ignore;                                                             \
         T wsum;                   /* Σ_j w_j */                                     \
-        T scale;                  /* 'mean': 1 / Σ w_t, applied to g afterwards */  \
+        T scale;                  /* of the gradient: 1 / Σ w_t for 'mean', else 1 */ \
         T *loss;                  /* M per-row losses */                            \
         T *rw;                    /* M per-row denominators w_t (0 if ignored) */   \
         T *g;                     /* M×C gradients, or NULL */                      \
@@ -137,10 +137,18 @@
                 job->loss[i] = keep * wt * (ls - (x[t] - m)) + spread * smooth;     \
                 job->rw[i] = wt;                                                    \
                 if (job->g) {                                                       \
-                    T a = keep * wt + spread * job->wsum;  /* coefficient of p_j */ \
-                    for (fnn_int j = 0; j < C; j++)                                 \
-                        g[j] = a * (g[j] * r) - spread * (job->w ? job->w[j] : (T)1); \
-                    g[t] -= keep * wt;                                              \
+                    /* g_j = sc·((keep·w_t + spread·W)·p_j − spread·w_j) − [j = t]·sc·keep·w_t */ \
+                    const T sc = job->scale, a = (keep * wt + spread * job->wsum) * r * sc; \
+                    if (job->w) {                                                   \
+                        const T b = spread * sc;                                    \
+                        for (fnn_int j = 0; j < C; j++)                             \
+                            g[j] = a * g[j] - b * job->w[j];                        \
+                    } else {                                                        \
+                        const T b = spread * sc;                                    \
+                        for (fnn_int j = 0; j < C; j++)                             \
+                            g[j] = a * g[j] - b;                                    \
+                    }                                                               \
+                    g[t] -= keep * wt * sc;                                         \
                 }                                                                   \
             } else {                                                                \
                 const T *q = job->q + i * C;                                        \
@@ -152,22 +160,14 @@
                 }                                                                   \
                 job->loss[i] = l;                                                   \
                 job->rw[i] = 1;                                                     \
-                if (job->g)                                                         \
+                if (job->g) {                                                       \
+                    const T sc = job->scale, a = wq * r * sc;                       \
                     for (fnn_int j = 0; j < C; j++)                                 \
-                        g[j] = wq * (g[j] * r) -                                    \
-                               (keep * q[j] + spread) * (job->w ? job->w[j] : (T)1); \
+                        g[j] = a * g[j] -                                           \
+                               sc * (keep * q[j] + spread) * (job->w ? job->w[j] : (T)1); \
+                }                                                                   \
             }                                                                       \
         }                                                                           \
-        return FNN_OK;                                                              \
-    }                                                                               \
-                                                                                    \
-    static fnn_status scale_part_##SFX(void *ctx, int part, int nparts)             \
-    {                                                                               \
-        const xent_job_##SFX *job = ctx;                                            \
-        const T f = job->scale;                                                     \
-        fnn_int n = job->M * job->C;                                                \
-        for (fnn_int k = n * part / nparts; k < n * (part + 1) / nparts; k++)       \
-            job->g[k] *= f;                                                         \
         return FNN_OK;                                                              \
     }                                                                               \
                                                                                     \
@@ -182,27 +182,27 @@
         T wsum = 0;                                                                 \
         for (fnn_int j = 0; j < C; j++)                                             \
             wsum += w ? w[j] : (T)1;                                                \
+        /* the 'mean' denominator first, so that one pass writes the final gradient */ \
+        double denom = 0;                                                           \
+        if (target) {                                                               \
+            for (fnn_int i = 0; i < M; i++)                                         \
+                if (target[i] != ignore_index)                                      \
+                    denom += w ? (double)w[target[i]] : 1.0;                        \
+        } else {                                                                    \
+            denom = (double)M;                                                      \
+        }                                                                           \
+        int mean = reduction == FNN_REDUCTION_MEAN;                                 \
+        T scale = mean && denom != 0 ? (T)(1.0 / denom) : (T)1;                     \
         xent_job_##SFX job = {M, C, x, target, q, w, (T)label_smoothing, ignore_index, \
-                              wsum, 1, loss_rows, row_weight, grad};                \
+                              wsum, scale, loss_rows, row_weight, grad};            \
         int nt = fnn_threads_for((double)M * C * ROW_COST, M);                      \
         fnn_status st = fnn_parallel(nt, xent_part_##SFX, &job);                    \
         if (st != FNN_OK)                                                           \
             return st;                                                              \
-        double total = 0, denom = 0;                                                \
-        for (fnn_int i = 0; i < M; i++) {                                           \
+        double total = 0;                                                           \
+        for (fnn_int i = 0; i < M; i++)                                             \
             total += (double)loss_rows[i];                                          \
-            denom += (double)row_weight[i];                                         \
-        }                                                                           \
-        if (reduction == FNN_REDUCTION_MEAN) {                                      \
-            *loss = total / denom;          /* NaN when every row is ignored */     \
-            if (grad && denom != 0) {                                               \
-                job.scale = (T)(1.0 / denom);                                       \
-                nt = fnn_threads_for((double)M * C, M);                             \
-                fnn_parallel(nt, scale_part_##SFX, &job);                           \
-            }                                                                       \
-        } else {                                                                    \
-            *loss = total;                                                          \
-        }                                                                           \
+        *loss = mean ? total / denom : total;   /* NaN when every row is ignored */ \
         return FNN_OK;                                                              \
     }
 

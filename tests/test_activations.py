@@ -57,7 +57,7 @@ def check(got, ref, dtype, terms=None):
     eps = np.finfo(dtype).eps
     got = np.asarray(got, np.float64)
     size = np.abs(ref) if terms is None else np.maximum(np.abs(ref), terms)
-    bound = ULPS * eps * size + np.finfo(dtype).tiny
+    bound = ULPS * eps * size + ULPS * np.finfo(dtype).tiny   # results below the normal range may flush
     bad = np.abs(got - ref) > bound
     assert not bad.any(), (f"{bad.sum()} elements off, e.g. got {got[bad][:3]}, "
                            f"want {ref[bad][:3]}")
