@@ -7,8 +7,10 @@ at training sizes.
 
 Bytes moved: an elementwise forward reads x and writes y (2 arrays), a
 backward reads grad_out and the saved array and writes the gradient (3).
-Arrays are 32 Mi float32 elements (128 MiB each, 4x the L3), as the copy limit. Ratios are
-a peer's time over fastnn's from the same run (above 1: fastnn is faster).
+Arrays are 32 Mi float32 elements (128 MiB each, 4x the L3), as the copy limit;
+the same ops then run at 256x256, a training size, for their time per call.
+Ratios are a peer's time over fastnn's from the same run (above 1: fastnn is
+faster).
 """
 import argparse
 import os
@@ -130,12 +132,16 @@ def main(argv=None):
     for nt in common.parse_threads(args.threads):
         bw = copy_bw.get(str(nt))
         print(f"\n== {nt} thread(s); copy bandwidth {bw if bw else 'not measured'} GB/s")
-        head = f"{'case':22s} {'peer':8s} {'median':>10s} {'GB/s':>7s} {'%copy':>6s} {'vs fastnn':>9s}"
+        head = f"{'case':26s} {'peer':8s} {'median':>10s} {'GB/s':>7s} {'%copy':>6s} {'vs fastnn':>9s}"
         print(head)
         print("-" * len(head))
         with common.threads(nt, torch):
             work = [(f"{name} n={n}", nbytes, peers)
                     for name, (nbytes, peers) in elementwise_cases(rng, n, torch).items()]
+            # the same at a training size, 256×256, where the time per call counts
+            work += [(f"{name} 256x256", None, peers)
+                     for name, (nbytes, peers) in elementwise_cases(rng, 256 * 256, torch).items()
+                     if not args.quick or name == "relu fwd"]
             for N, C in ([(256, 10)] if args.quick else [(256, 10), (4096, 1000)]):
                 work.append((f"softmax xent {N}x{C}", None, xent_peers(rng, N, C, torch)))
             work.append(("gather 256 of 60000x784 u8", None, gather_peers(rng, torch)))
@@ -152,7 +158,7 @@ def main(argv=None):
                     g = f"{gbs:7.1f}" if gbs else "      -"
                     pct = f"{100 * gbs / bw:5.0f}%" if (gbs and bw) else "     -"
                     ratio = "" if name == "fastnn" else f"{t['ratio']:8.2f}x"
-                    print(f"{label:22s} {name:8s} {when:>10s} {g} {pct:>6s} {ratio:>9s}")
+                    print(f"{label:26s} {name:8s} {when:>10s} {g} {pct:>6s} {ratio:>9s}")
                 results.append({"case": label, "threads": nt, "bytes": nbytes, "peers": timed})
     path = common.write_json("kernels", {"machine": common.machine_info(), "limits": lim,
                                          "repeats": repeats, "results": results})

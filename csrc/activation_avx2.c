@@ -93,25 +93,43 @@
         }                                                                           \
     }                                                                               \
                                                                                     \
-    void fnn_act_range_avx2_##SFX(const fnn_act_job_##SFX *job, fnn_int i0, fnn_int i1) \
+    /* One loop per activation, the activation a constant in each, so that the \
+     * compiler keeps every polynomial coefficient in a register. */           \
+    static inline __attribute__((always_inline)) void range_##VSFX(const fnn_act_job_##SFX *job, fnn_act act, fnn_int *pi, \
+                             fnn_int i1)                                            \
     {                                                                               \
         const int VL = (int)(sizeof(V) / sizeof(T));                                \
-        const fnn_act act = job->act;                                               \
-        const V slope = _mm256_set1_##VSFX((T)job->p->slope);                       \
+        const fnn_act_param *p = job->p;                                            \
+        const V slope = _mm256_set1_##VSFX((T)p->slope);                            \
         const T *x = job->x, *dy = job->dy;                                         \
         T *y = job->y;                                                              \
-        fnn_int i = i0;                                                             \
-        if (!dy) {                                                                  \
+        fnn_int i = *pi;                                                            \
+        if (!dy)                                                                    \
             for (; i + VL <= i1; i += VL)                                           \
-                _mm256_storeu_##VSFX(y + i, fwd_##VSFX(act, job->p, slope, _mm256_loadu_##VSFX(x + i))); \
-        } else if (job->from_input) {                                               \
+                _mm256_storeu_##VSFX(y + i, fwd_##VSFX(act, p, slope, _mm256_loadu_##VSFX(x + i))); \
+        else if (job->from_input)                                                   \
             for (; i + VL <= i1; i += VL)                                           \
                 _mm256_storeu_##VSFX(y + i, _mm256_mul_##VSFX(_mm256_loadu_##VSFX(dy + i), \
-                                     grad_in_##VSFX(act, job->p, slope, _mm256_loadu_##VSFX(x + i)))); \
-        } else {                                                                    \
+                                     grad_in_##VSFX(act, p, slope, _mm256_loadu_##VSFX(x + i)))); \
+        else                                                                        \
             for (; i + VL <= i1; i += VL)                                           \
                 _mm256_storeu_##VSFX(y + i, _mm256_mul_##VSFX(_mm256_loadu_##VSFX(dy + i), \
                                      grad_out_##VSFX(act, slope, _mm256_loadu_##VSFX(x + i)))); \
+        *pi = i;                                                                    \
+    }                                                                               \
+                                                                                    \
+    void fnn_act_range_avx2_##SFX(const fnn_act_job_##SFX *job, fnn_int i0, fnn_int i1) \
+    {                                                                               \
+        fnn_int i = i0;                                                             \
+        switch (job->act) {                                                         \
+        case FNN_ACT_RELU: range_##VSFX(job, FNN_ACT_RELU, &i, i1); break;          \
+        case FNN_ACT_LEAKY_RELU: range_##VSFX(job, FNN_ACT_LEAKY_RELU, &i, i1); break; \
+        case FNN_ACT_SIGMOID: range_##VSFX(job, FNN_ACT_SIGMOID, &i, i1); break;    \
+        case FNN_ACT_TANH: range_##VSFX(job, FNN_ACT_TANH, &i, i1); break;          \
+        case FNN_ACT_GELU: range_##VSFX(job, FNN_ACT_GELU, &i, i1); break;          \
+        case FNN_ACT_GELU_TANH: range_##VSFX(job, FNN_ACT_GELU_TANH, &i, i1); break; \
+        case FNN_ACT_SOFTPLUS: range_##VSFX(job, FNN_ACT_SOFTPLUS, &i, i1); break;  \
+        default: range_##VSFX(job, FNN_ACT_IDENTITY, &i, i1); break;                \
         }                                                                           \
         if (i < i1)                                                                 \
             fnn_act_range_generic_##SFX(job, i, i1);                                \
