@@ -147,6 +147,22 @@ def write_json(kind, data):
     return path
 
 
+def setup(doc, argv=None):
+    """The options every benchmark takes (--threads, --quick, --repeats), then
+    the peers and the machine's limits. Returns (args, repeats, batch_s,
+    torch or None, limits or None)."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", default="1,2", help="thread counts to run, e.g. 1,2")
+    ap.add_argument("--quick", action="store_true", help="a few cases, few repeats")
+    ap.add_argument("--repeats", type=int, default=None)
+    args = ap.parse_args(argv)
+    args.threads = parse_threads(args.threads)
+    repeats = args.repeats or (3 if args.quick else 7)
+    batch_s = 0.01 if args.quick else 0.04
+    return args, repeats, batch_s, optional("torch"), limits(args.quick)
+
+
 def parse_threads(text):
     out = [int(t) for t in text.split(",") if t.strip()]
     if not out or min(out) < 1:

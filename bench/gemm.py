@@ -15,7 +15,6 @@ Cases (float32):
 FLOPs are 2·M·N·K for every product (the bias, relu and row sum are not
 counted). Ratios are a peer's time over fastnn's: above 1, fastnn is faster.
 """
-import argparse
 import os
 import sys
 
@@ -108,19 +107,11 @@ def cases(quick):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", default="1,2", help="thread counts to run, e.g. 1,2")
-    ap.add_argument("--quick", action="store_true", help="a few shapes, few repeats")
-    ap.add_argument("--repeats", type=int, default=None)
-    args = ap.parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 7)
-    batch_s = 0.01 if args.quick else 0.04
-    torch = common.optional("torch")
-    lim = common.limits(args.quick)
+    args, repeats, batch_s, torch, lim = common.setup(__doc__, argv)
     peak = (lim or {}).get("fma_gflops", {}).get("float32", {})
     rng = np.random.default_rng(0)
     results = []
-    for nt in common.parse_threads(args.threads):
+    for nt in args.threads:
         peak_t = peak.get(str(nt))
         print(f"\n== {nt} thread(s); float32 FMA peak "
               f"{peak_t if peak_t else 'not measured'} GFLOP/s")

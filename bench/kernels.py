@@ -12,7 +12,6 @@ the same ops then run at 256x256, a training size, for their time per call.
 Ratios are a peer's time over fastnn's from the same run (above 1: fastnn is
 faster).
 """
-import argparse
 import os
 import sys
 
@@ -116,20 +115,12 @@ def gather_peers(rng, torch):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--repeats", type=int, default=None)
-    args = ap.parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 7)
-    batch_s = 0.01 if args.quick else 0.04
-    torch = common.optional("torch")
-    lim = common.limits(args.quick)
+    args, repeats, batch_s, torch, lim = common.setup(__doc__, argv)
     copy_bw = (lim or {}).get("bandwidth_gbs", {}).get("copy", {})
     rng = np.random.default_rng(0)
     n = (1 << 20) if args.quick else (1 << 25)
     results = []
-    for nt in common.parse_threads(args.threads):
+    for nt in args.threads:
         bw = copy_bw.get(str(nt))
         print(f"\n== {nt} thread(s); copy bandwidth {bw if bw else 'not measured'} GB/s")
         head = f"{'case':26s} {'peer':8s} {'median':>10s} {'GB/s':>7s} {'%copy':>6s} {'vs fastnn':>9s}"
