@@ -7,7 +7,40 @@ Environment read at import:
 """
 from . import ops
 from ._config import __version__, _apply_environment, get_num_threads, info, set_num_threads
+from .autograd import enable_grad, is_grad_enabled, no_grad
+from .serialization import load, save
+from .tensor import (Tensor, arange, as_tensor, bool, default_generator, double, empty, float,
+                     float32, float64, from_numpy, full, int32, int64, linspace, long,
+                     manual_seed, normal, ones, ones_like, rand, randint, randn, tensor, uint8,
+                     zeros, zeros_like)
+from .tensor_ops import (abs, argmax, clamp, clip, exp, flatten, log, matmul, max, maximum, mean,
+                         minimum, mm, permute, pow, relu, reshape, sigmoid, sqrt, squeeze, sum,
+                         tanh, transpose, unsqueeze, where)
+from . import nn  # noqa: E402  (nn builds on the names above)
 
 _apply_environment()
 
-__all__ = ["ops", "info", "set_num_threads", "get_num_threads", "__version__"]
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def cat(tensors, dim=0):
+    """Concatenate tensors along dim (no gradient through it)."""
+    import numpy as _np
+    return Tensor._make(_np.concatenate([t._data if isinstance(t, Tensor) else _np.asarray(t)
+                                         for t in tensors], axis=dim))
+
+
+def stack(tensors, dim=0):
+    import numpy as _np
+    return Tensor._make(_np.stack([t._data if isinstance(t, Tensor) else _np.asarray(t)
+                                   for t in tensors], axis=dim))
+
+
+__all__ = ["ops", "nn", "info", "set_num_threads", "get_num_threads", "__version__",
+           "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "zeros_like",
+           "ones_like", "full", "empty", "randn", "rand", "randint", "normal", "arange",
+           "linspace", "manual_seed", "no_grad", "enable_grad", "is_grad_enabled", "save", "load",
+           "float32", "float64", "int64", "matmul", "mm", "exp", "log", "relu", "sigmoid", "tanh",
+           "sum", "mean", "reshape", "maximum", "minimum", "max", "clamp", "abs", "cat", "stack"]

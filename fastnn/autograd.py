@@ -1,0 +1,163 @@
+"""Define-by-run reverse-mode autograd: each differentiable op records one
+Node holding what its backward needs; Tensor.backward() walks the nodes in
+reverse topological order once.
+
+A Node subclass implements ``backward(grad)`` returning one gradient (a numpy
+array or None) per entry of ``inputs``. Gradients reaching a leaf tensor that
+requires grad are added into its ``.grad`` (accumulating across calls, as in
+PyTorch); non-leaf tensors keep theirs only after ``retain_grad()``.
+"""
+import functools
+
+import numpy as np
+
+_state = {"enabled": True}
+
+
+def is_grad_enabled():
+    """True unless inside ``no_grad``."""
+    return _state["enabled"]
+
+
+class _GradMode:
+    _value = True
+
+    def __enter__(self):
+        self._prev = _state["enabled"]
+        _state["enabled"] = self._value
+        return self
+
+    def __exit__(self, *exc):
+        _state["enabled"] = self._prev
+        return False
+
+    def __call__(self, fn):
+        """Use as a decorator: ``fn`` runs inside this mode."""
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Context manager and decorator: ops inside record no graph (as
+    ``torch.no_grad``), e.g. for evaluation or a hand-written SGD step."""
+    _value = False
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator turning recording back on."""
+    _value = True
+
+
+class Node:
+    """One recorded op. ``inputs``: the input tensors that need a gradient
+    (None in the places of those that do not)."""
+    __slots__ = ("inputs", "freed")
+
+    def __init__(self, inputs):
+        self.inputs = inputs
+        self.freed = False
+
+    def backward(self, grad):  # pragma: no cover - every op overrides it
+        raise NotImplementedError
+
+    def release(self):
+        """Drop what backward needs (after a backward without retain_graph)."""
+        self.freed = True
+        for name in type(self).__slots__:
+            setattr(self, name, None)
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+
+def needs_grad(*tensors):
+    """True if recording is on and any tensor requires grad."""
+    if not _state["enabled"]:
+        return False
+    for t in tensors:
+        if t is not None and getattr(t, "requires_grad", False):
+            return True
+    return False
+
+
+def _topological(root_node):
+    """Nodes reachable from root_node, each after every node that consumes
+    its output (so that its incoming gradient is complete when it runs)."""
+    order, seen = [], {id(root_node)}
+    stack = [root_node]
+    exits = []
+    # iterative post-order: a node is emitted after all of its inputs' nodes
+    while stack:
+        node = stack[-1]
+        pushed = False
+        for t in node.inputs:
+            if t is not None:
+                n = t._node
+                if n is not None and id(n) not in seen:
+                    seen.add(id(n))
+                    stack.append(n)
+                    pushed = True
+                    break
+        if not pushed:
+            order.append(stack.pop())
+    del exits
+    order.reverse()
+    return order
+
+
+def _accumulate_leaf(tensor, g):
+    data = tensor._data
+    if g.shape != data.shape:
+        g = np.broadcast_to(g, data.shape)
+    if tensor.grad is None:
+        grad = np.empty(data.shape, dtype=data.dtype)
+        grad[...] = g
+        tensor.grad = type(tensor)._make.__func__(_tensor_type(), grad)
+    else:
+        tensor.grad._data += g
+
+
+def _tensor_type():
+    from .tensor import Tensor
+    globals()["_tensor_type"] = lambda: Tensor
+    return Tensor
+
+
+def run_backward(root, grad, retain_graph=False):
+    """Backpropagate ``grad`` (an array shaped like root) from ``root``."""
+    if root._node is None:
+        if root.requires_grad:
+            _accumulate_leaf(root, grad)
+        return
+    order = _topological(root._node)
+    pending = {id(root._node): grad}
+    for node in order:
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        if node.freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time ({node.name} was "
+                "already freed): call backward(retain_graph=True) the first time if you "
+                "need to backward twice")
+        grads = node.backward(g)
+        for t, gi in zip(node.inputs, grads):
+            if t is None or gi is None:
+                continue
+            if t._node is None:
+                if t.requires_grad:
+                    _accumulate_leaf(t, gi)
+                continue
+            if t._retain:
+                _accumulate_leaf(t, gi)
+            key = id(t._node)
+            if key in pending:
+                pending[key] = pending[key] + gi
+            else:
+                pending[key] = gi
+        if not retain_graph:
+            node.release()

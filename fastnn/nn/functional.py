@@ -1,0 +1,256 @@
+"""fastnn.nn.functional: the layers and losses as functions on tensors, as
+torch.nn.functional has them. Each heavy op is one fused kernel and one
+autograd node: linear (+ bias + activation), cross_entropy (softmax, loss and
+gradient in one pass), the pointwise losses, dropout."""
+import numpy as np
+
+from .. import _C
+from .. import tensor_ops as _t
+from ..autograd import Node, needs_grad
+from ..tensor import Tensor, _FLOATS, default_generator
+
+_make = Tensor._make
+
+# activations the Linear kernel can apply in its epilogue (and differentiate
+# from its output)
+FUSABLE = ("relu", "leaky_relu", "sigmoid", "tanh")
+
+
+def _arr(x, name):
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, np.ndarray):
+        return x
+    raise TypeError(f"{name} must be a fastnn.Tensor, got {type(x).__name__}")
+
+
+# ---- linear -------------------------------------------------------------------
+
+class LinearBackward(Node):
+    """One call of the fused backward kernel: grad_x (times the derivative of
+    the activation below, if any) and the weight and bias gradients. When the
+    weight and bias are leaves (parameters), their gradients are written, or
+    added, straight into .grad by the kernel."""
+    __slots__ = ("x", "w", "y", "act", "slope")
+
+    def backward(self, g):
+        x_in, w_in, b_in = self.inputs
+        need_x = x_in is not None
+        kw = dict(saved=self.y, activation=self.act, negative_slope=self.slope,
+                  need_input_grad=need_x)
+        leaves = (w_in is not None and w_in._node is None
+                  and (b_in is None or b_in._node is None))
+        if not leaves:
+            gx, gw, gb = _C.linear_backward(g, self.x, self.w, **kw)
+            return gx, gw if w_in is not None else None, gb if b_in is not None else None
+        wg = w_in.grad
+        bg = b_in.grad if b_in is not None else None
+        if wg is not None and (b_in is None or bg is not None) and _writable(wg, self.w) \
+                and (bg is None or _writable(bg, None)):
+            gb_buf = bg._data if bg is not None else np.empty(self.w.shape[0], self.w.dtype)
+            gx, _, _ = _C.linear_backward(g, self.x, self.w, grad_weight=wg._data,
+                                          grad_bias=gb_buf, accumulate=True, **kw)
+            return gx, None, None
+        gx, gw, gb = _C.linear_backward(g, self.x, self.w, **kw)
+        if wg is None and bg is None:       # fresh arrays: they become .grad as they are
+            w_in.grad = _make(gw)
+            if b_in is not None:
+                b_in.grad = _make(gb)
+            return gx, None, None
+        return gx, gw, (gb if b_in is not None else None)
+
+
+def _writable(grad, like):
+    a = grad._data
+    return (a.flags.c_contiguous and a.flags.writeable
+            and (like is None or (a.shape == like.shape and a.dtype == like.dtype)))
+
+
+def linear(input, weight, bias=None, activation=None, negative_slope=0.01):
+    """act(input @ weight.T + bias) as one kernel call and one autograd node.
+    input (*, in_features), weight (out_features, in_features), bias
+    (out_features,); activation None or one of 'relu', 'leaky_relu',
+    'sigmoid', 'tanh' (a fastnn extension of torch's linear)."""
+    X = _arr(input, "input")
+    W = _arr(weight, "weight")
+    B = None if bias is None else _arr(bias, "bias")
+    if W.ndim == 2 and X.ndim >= 1 and X.shape[-1] != W.shape[1]:
+        raise ValueError(f"linear: input has {X.shape[-1]} features (shape {X.shape}) but "
+                         f"weight {W.shape} expects {W.shape[1]}")
+    y = _C.linear(X, W, B, activation=activation, negative_slope=negative_slope)
+    if not needs_grad(input, weight, bias):
+        return _make(y)
+    node = LinearBackward((input if isinstance(input, Tensor) and input.requires_grad else None,
+                           weight if isinstance(weight, Tensor) and weight.requires_grad else None,
+                           bias if isinstance(bias, Tensor) and bias.requires_grad else None))
+    node.x, node.w, node.act, node.slope = X, W, activation, negative_slope
+    node.y = y if activation is not None else None
+    return _make(y, node)
+
+
+# ---- activations ----------------------------------------------------------------
+
+def relu(input, inplace=False):
+    return _t.relu(input)
+
+
+def sigmoid(input):
+    return _t.sigmoid(input)
+
+
+def tanh(input):
+    return _t.tanh(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _t._unary(input, lambda A: _C.leaky_relu(A, negative_slope),
+                     lambda g, x: _C.leaky_relu_backward(g, x, negative_slope), False)
+
+
+def gelu(input, approximate="none"):
+    return _t._unary(input, lambda A: _C.gelu(A, approximate),
+                     lambda g, x: _C.gelu_backward(g, x, approximate), False)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return _t._unary(input, lambda A: _C.softplus(A, beta, threshold),
+                     lambda g, x: _C.softplus_backward(g, x, beta, threshold), False)
+
+
+class SoftmaxBackward(Node):
+    __slots__ = ("y", "dim", "log")
+
+    def backward(self, g):
+        y = self.y
+        if self.log:   # d log_softmax: g − softmax · Σ g
+            return (g - np.exp(y) * g.sum(axis=self.dim, keepdims=True),)
+        return (y * (g - (g * y).sum(axis=self.dim, keepdims=True)),)
+
+
+def _softmax(input, dim, log):
+    X = _arr(input, "input")
+    if X.dtype not in _FLOATS:
+        raise TypeError(f"softmax needs a float tensor, got {X.dtype}")
+    if dim is None:
+        dim = -1 if X.ndim != 0 else 0
+    y = _C.log_softmax(X, dim) if log else _C.softmax(X, dim)
+    if not needs_grad(input):
+        return _make(y)
+    node = SoftmaxBackward((input,))
+    node.y, node.dim, node.log = y, dim, log
+    return _make(y, node)
+
+
+def softmax(input, dim=None):
+    """exp(x) / Σ exp(x) along dim (stable)."""
+    return _softmax(input, dim, False)
+
+
+def log_softmax(input, dim=None):
+    return _softmax(input, dim, True)
+
+
+# ---- dropout --------------------------------------------------------------------
+
+class DropoutBackward(Node):
+    __slots__ = ("p", "seed")
+
+    def backward(self, g):
+        return (_C.dropout_backward(g, self.p, self.seed),)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1 − p)
+    (identity when not training). The mask comes from fastnn's generator
+    (manual_seed) and is recomputed in backward, not stored."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    X = _arr(input, "input")
+    seed = int(default_generator().integers(0, 2 ** 63))
+    y = _C.dropout(X, p, seed)
+    if not needs_grad(input):
+        return _make(y)
+    node = DropoutBackward((input,))
+    node.p, node.seed = p, seed
+    return _make(y, node)
+
+
+# ---- losses ---------------------------------------------------------------------
+
+class LossBackward(Node):
+    """Loss nodes: the kernel already computed d(loss)/d(input) (`grad`);
+    backward scales it by the incoming gradient (a scalar, or per row or per
+    element for reduction='none'). The target's gradient, where it has one,
+    is the negative of the input's (pointwise losses only)."""
+    __slots__ = ("grad", "rows")
+
+    def backward(self, g):
+        if g.ndim == 0 or g.size == 1:
+            gi = self.grad * g.reshape(())
+        elif self.rows:
+            gi = self.grad * g[:, None]
+        else:
+            gi = self.grad * g
+        return gi, (-gi if self.inputs[1] is not None else None)
+
+
+def _loss_result(value, grad, input, target, rows=False):
+    loss = np.asarray(value)
+    if grad is None:
+        return _make(loss)
+    node = LossBackward((input if isinstance(input, Tensor) and input.requires_grad else None,
+                         target if isinstance(target, Tensor) and target.requires_grad else None))
+    node.grad, node.rows = grad, rows
+    return _make(loss, node)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """Softmax cross-entropy of logits input (N, C) against class indices
+    (N,) or probabilities (N, C), with PyTorch's arguments and definitions.
+    Forward computes the gradient too, in the same pass."""
+    X = _arr(input, "input")
+    T = _arr(target, "target") if isinstance(target, Tensor) else np.asarray(target)
+    Wt = None if weight is None else _arr(weight, "weight")
+    need = needs_grad(input)
+    loss, grad = _C.softmax_cross_entropy(X, T, reduction=reduction, label_smoothing=label_smoothing,
+                                          weight=Wt, ignore_index=ignore_index, need_grad=need)
+    return _loss_result(loss, grad, input, None, rows=True)
+
+
+def _pointwise(fn, input, target, **kw):
+    X = _arr(input, "input")
+    T = _arr(target, "target") if isinstance(target, Tensor) else np.asarray(target)
+    if isinstance(T, np.ndarray) and T.dtype != X.dtype and T.dtype.kind in "iub":
+        T = T.astype(X.dtype)       # integer targets of a float loss
+    need = needs_grad(input, target)
+    loss, grad = fn(X, T, need_grad=need, **kw)
+    return _loss_result(loss, grad, input, target)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """(input − target)², reduced; input and target of one shape."""
+    return _pointwise(_C.mse_loss, input, target, reduction=reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    return _pointwise(_C.l1_loss, input, target, reduction=reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    return _pointwise(_C.huber_loss, input, target, reduction=reduction, delta=delta)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    w = None if weight is None else _arr(weight, "weight")
+    pw = None if pos_weight is None else _arr(pos_weight, "pos_weight")
+    X = _arr(input, "input")
+    T = _arr(target, "target") if isinstance(target, Tensor) else np.asarray(target)
+    if T.dtype != X.dtype and T.dtype.kind in "iub":
+        T = T.astype(X.dtype)
+    loss, grad = _C.binary_cross_entropy_with_logits(X, T, weight=w, reduction=reduction,
+                                                     pos_weight=pw, need_grad=needs_grad(input))
+    return _loss_result(loss, grad, input, None)

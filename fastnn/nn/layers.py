@@ -1,0 +1,221 @@
+"""The layers: Linear, the activations, Identity, Flatten, Dropout, Softmax,
+and Sequential, which runs a Linear followed by an activation as one fused
+kernel call (forward and backward)."""
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+from ..tensor import _as_dtype, _float_dtype, default_generator
+from . import functional as F
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias; weight (out_features, in_features).
+    Initialised as PyTorch does: weight and bias from U(−1/√in, 1/√in)."""
+
+    def __init__(self, in_features, out_features, bias=True, dtype=None):
+        super().__init__()
+        for v, name in ((in_features, "in_features"), (out_features, "out_features")):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ValueError(f"{name} must be a non-negative int, got {v!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        d = _float_dtype(dtype)
+        bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
+        gen = default_generator()
+        self.weight = Parameter(gen.uniform(-bound, bound, (out_features, in_features)).astype(d))
+        if bias:
+            self.bias = Parameter(gen.uniform(-bound, bound, out_features).astype(d))
+        else:
+            self.bias = None
+
+    def forward(self, input):
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class _Activation(Module):
+    fused = None      # the name of this activation in the Linear kernel's epilogue
+    slope = 0.01
+
+    def forward(self, input):
+        raise NotImplementedError
+
+
+class ReLU(_Activation):
+    fused = "relu"
+
+    def __init__(self, inplace=False):
+        super().__init__()
+
+    def forward(self, input):
+        return F.relu(input)
+
+
+class LeakyReLU(_Activation):
+    fused = "leaky_relu"
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.slope = negative_slope
+        if negative_slope < 0:
+            self.fused = None      # the fused gradient reads the output's sign
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(_Activation):
+    fused = "sigmoid"
+
+    def forward(self, input):
+        return F.sigmoid(input)
+
+
+class Tanh(_Activation):
+    fused = "tanh"
+
+    def forward(self, input):
+        return F.tanh(input)
+
+
+class GELU(_Activation):
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, input):
+        return F.gelu(input, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(_Activation):
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+
+class Softmax(Module):
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.softmax(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    def forward(self, input):
+        return F.log_softmax(input, self.dim)
+
+
+class Identity(Module):
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Flatten(Module):
+    """Flatten dims start_dim..end_dim (by default all but the batch dim)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout with probability p while training; identity in eval()."""
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace=False"
+
+
+class Sequential(Module):
+    """Modules applied in order. Built from positional modules or one
+    OrderedDict; supports add_module/append, indexing, slicing, len and
+    iteration. A Linear directly followed by ReLU, LeakyReLU (slope >= 0),
+    Sigmoid or Tanh runs as one fused kernel call."""
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, m in args[0].items():
+                self.add_module(name, m)
+        else:
+            for i, m in enumerate(args):
+                if not isinstance(m, Module):
+                    raise TypeError(f"Sequential: argument {i} is {type(m).__name__}, not a Module")
+                self.add_module(str(i), m)
+
+    def append(self, module):
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return Sequential(OrderedDict(list(self._modules.items())[idx]))
+        mods = list(self._modules.values())
+        if not -len(mods) <= idx < len(mods):
+            raise IndexError(f"index {idx} is out of range for a Sequential of {len(mods)}")
+        return mods[idx]
+
+    def __setitem__(self, idx, module):
+        key = list(self._modules)[idx]
+        self.add_module(key, module)
+
+    def forward(self, input):
+        mods = list(self._modules.values())
+        i, n = 0, len(mods)
+        x = input
+        while i < n:
+            m = mods[i]
+            nxt = mods[i + 1] if i + 1 < n else None
+            if (type(m) is Linear and isinstance(nxt, _Activation) and nxt.fused is not None):
+                x = F.linear(x, m.weight, m.bias, activation=nxt.fused, negative_slope=nxt.slope)
+                i += 2
+                continue
+            x = m(x)
+            i += 1
+        return x

@@ -1,0 +1,42 @@
+"""fastnn.nn.utils: gradient clipping."""
+import math
+
+import numpy as np
+
+from .. import _C
+from ..tensor import Tensor
+
+
+def _grads(parameters):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale all gradients together so that their joint norm is at most
+    max_norm; returns the norm before clipping (a 0-d tensor). The 2-norm is
+    one deterministic kernel pass over every gradient."""
+    grads = _grads(parameters)
+    if not grads:
+        return Tensor._make(np.zeros((), np.float32))
+    norm_type = float(norm_type)
+    if norm_type == 2.0:
+        total = math.sqrt(_C.sum_squares([g._data for g in grads]))
+    elif math.isinf(norm_type):
+        total = max(float(np.max(np.abs(g._data))) if g._data.size else 0.0 for g in grads)
+    else:
+        total = sum(float(np.sum(np.abs(g._data) ** norm_type)) for g in grads) ** (1 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"the total norm of order {norm_type} of the gradients is non-finite")
+    coef = float(max_norm) / (total + 1e-6)
+    if coef < 1:
+        for g in grads:
+            g._data *= g._data.dtype.type(coef)
+    return Tensor._make(np.asarray(total, dtype=grads[0]._data.dtype))
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient element to [−clip_value, clip_value] in place."""
+    for g in _grads(parameters):
+        np.clip(g._data, -clip_value, clip_value, out=g._data)

@@ -1,0 +1,615 @@
+"""The differentiable tensor operations: one autograd Node per op, numpy (or a
+fastnn kernel) for the arithmetic. Tensor's operators and methods and the
+functions fastnn.exp, fastnn.matmul, ... all come here.
+
+Binary ops broadcast as numpy does; their gradients are summed back to each
+input's shape. Python numbers mix with any tensor; an integer tensor with a
+float one takes the float dtype; float32 with float64 raises TypeError.
+"""
+import builtins
+import math
+
+import numpy as np
+
+from . import _C
+from .autograd import Node, needs_grad
+from .tensor import Tensor, _FLOATS, _to_array
+
+_make = Tensor._make
+
+
+# ---- operands ---------------------------------------------------------------
+
+def _array(x):
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, np.ndarray):
+        return x
+    return _to_array(x)
+
+
+def _pair(a, b):
+    """The arrays of a binary op under fastnn's dtype rules."""
+    A = a._data if isinstance(a, Tensor) else a
+    B = b._data if isinstance(b, Tensor) else b
+    ta = isinstance(A, np.ndarray)
+    tb = isinstance(B, np.ndarray)
+    if ta and tb:
+        da, db = A.dtype, B.dtype
+        if da != db:
+            if da in _FLOATS and db in _FLOATS:
+                raise TypeError(f"operands have dtypes {da} and {db}: fastnn does not mix float32 "
+                                "and float64 silently; convert one with .float() or .double()")
+            if da in _FLOATS:
+                B = B.astype(da)
+            elif db in _FLOATS:
+                A = A.astype(db)
+    elif ta and not isinstance(B, (int, float, builtins.bool, np.number)):
+        B = _pair(a, _to_array(B))[1]
+    elif tb and not isinstance(A, (int, float, builtins.bool, np.number)):
+        A = _pair(_to_array(A), b)[0]
+    elif not ta and not tb:
+        A = _to_array(A)
+    return A, B
+
+
+def _unbroadcast(g, shape):
+    """Sum g over the dimensions that broadcasting added or stretched."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _grad_inputs(*xs):
+    """The tensors among xs that need gradients, None in the other places."""
+    return tuple(x if isinstance(x, Tensor) and x.requires_grad else None for x in xs)
+
+
+# ---- arithmetic ---------------------------------------------------------------
+
+class AddBackward(Node):
+    __slots__ = ("sa", "sb")
+
+    def backward(self, g):
+        return (_unbroadcast(g, self.sa) if self.inputs[0] is not None else None,
+                _unbroadcast(g, self.sb) if self.inputs[1] is not None else None)
+
+
+class SubBackward(AddBackward):
+    __slots__ = ()
+
+    def backward(self, g):
+        return (_unbroadcast(g, self.sa) if self.inputs[0] is not None else None,
+                _unbroadcast(-g, self.sb) if self.inputs[1] is not None else None)
+
+
+def add(a, b):
+    A, B = _pair(a, b)
+    out = A + B
+    if not needs_grad(a, b):
+        return _make(out)
+    node = AddBackward(_grad_inputs(a, b))
+    node.sa, node.sb = np.shape(A), np.shape(B)
+    return _make(out, node)
+
+
+def sub(a, b):
+    A, B = _pair(a, b)
+    out = A - B
+    if not needs_grad(a, b):
+        return _make(out)
+    node = SubBackward(_grad_inputs(a, b))
+    node.sa, node.sb = np.shape(A), np.shape(B)
+    return _make(out, node)
+
+
+class MulBackward(Node):
+    __slots__ = ("A", "B")
+
+    def backward(self, g):
+        A, B = self.A, self.B
+        return (_unbroadcast(g * B, np.shape(A)) if self.inputs[0] is not None else None,
+                _unbroadcast(g * A, np.shape(B)) if self.inputs[1] is not None else None)
+
+
+def mul(a, b):
+    A, B = _pair(a, b)
+    out = A * B
+    if not needs_grad(a, b):
+        return _make(out)
+    node = MulBackward(_grad_inputs(a, b))
+    node.A, node.B = A, B
+    return _make(out, node)
+
+
+class DivBackward(Node):
+    __slots__ = ("A", "B")
+
+    def backward(self, g):
+        A, B = self.A, self.B
+        ga = _unbroadcast(g / B, np.shape(A)) if self.inputs[0] is not None else None
+        gb = _unbroadcast(-g * A / (B * B), np.shape(B)) if self.inputs[1] is not None else None
+        return ga, gb
+
+
+def div(a, b):
+    A, B = _pair(a, b)
+    out = A / B
+    if isinstance(out, np.ndarray) and out.dtype not in _FLOATS:
+        out = out.astype(np.float32)          # int / int: a float32 result, as torch
+    if not needs_grad(a, b):
+        return _make(out)
+    node = DivBackward(_grad_inputs(a, b))
+    node.A, node.B = A, B
+    return _make(out, node)
+
+
+class PowBackward(Node):
+    __slots__ = ("A", "B", "out")
+
+    def backward(self, g):
+        A, B = self.A, self.B
+        ga = gb = None
+        if self.inputs[0] is not None:
+            ga = _unbroadcast(g * B * np.power(A, B - 1), np.shape(A))
+        if self.inputs[1] is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logA = np.where(A > 0, np.log(np.where(A > 0, A, 1)), 0)
+            gb = _unbroadcast(g * self.out * logA, np.shape(B))
+        return ga, gb
+
+
+def pow(a, b):  # noqa: A001 - PyTorch's name
+    A, B = _pair(a, b)
+    out = np.power(A, B)
+    if not needs_grad(a, b):
+        return _make(out)
+    node = PowBackward(_grad_inputs(a, b))
+    node.A, node.B, node.out = A, B, out
+    return _make(out, node)
+
+
+class NegBackward(Node):
+    __slots__ = ()
+
+    def backward(self, g):
+        return (-g,)
+
+
+def neg(a):
+    out = -_array(a)
+    return _make(out, NegBackward((a,))) if needs_grad(a) else _make(out)
+
+
+class AbsBackward(Node):
+    __slots__ = ("A",)
+
+    def backward(self, g):
+        return (g * np.sign(self.A),)
+
+
+def abs(a):  # noqa: A001
+    A = _array(a)
+    if not needs_grad(a):
+        return _make(np.abs(A))
+    node = AbsBackward((a,))
+    node.A = A
+    return _make(np.abs(A), node)
+
+
+# ---- matrix product -----------------------------------------------------------
+
+def _mm(A, B):
+    if A.ndim == 2 and B.ndim == 2 and A.dtype == B.dtype and A.dtype in _FLOATS:
+        return _C.matmul(A, B)
+    return np.matmul(A, B)
+
+
+class MatMulBackward(Node):
+    __slots__ = ("A", "B")
+
+    def backward(self, g):
+        A, B = self.A, self.B
+        ga = gb = None
+        if A.ndim == 2 and B.ndim == 2:
+            if self.inputs[0] is not None:
+                ga = _C.matmul(g, B, transpose_b=True) if g.dtype in _FLOATS else g @ B.T
+            if self.inputs[1] is not None:
+                gb = _C.matmul(A, g, transpose_a=True) if g.dtype in _FLOATS else A.T @ g
+            return ga, gb
+        A2 = A[None, :] if A.ndim == 1 else A
+        B2 = B[:, None] if B.ndim == 1 else B
+        g2 = g
+        if A.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if B.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        if self.inputs[0] is not None:
+            ga = _unbroadcast(np.matmul(g2, np.swapaxes(B2, -1, -2)), A2.shape).reshape(A.shape)
+        if self.inputs[1] is not None:
+            gb = _unbroadcast(np.matmul(np.swapaxes(A2, -1, -2), g2), B2.shape).reshape(B.shape)
+        return ga, gb
+
+
+def matmul(a, b):
+    """Matrix product with numpy's rules for 1-D and batched operands; 2-D
+    float operands run fastnn's GEMM."""
+    A, B = _pair(a, b)
+    if np.ndim(A) == 0 or np.ndim(B) == 0:
+        raise ValueError("matmul needs operands with at least 1 dimension")
+    K1 = A.shape[-1]
+    K2 = B.shape[0] if B.ndim == 1 else B.shape[-2]
+    if K1 != K2:
+        raise ValueError(f"matmul: shapes {A.shape} and {B.shape} do not agree "
+                         f"({K1} columns against {K2} rows)")
+    out = _mm(A, B)
+    if not needs_grad(a, b):
+        return _make(out)
+    node = MatMulBackward(_grad_inputs(a, b))
+    node.A, node.B = A, B
+    return _make(out, node)
+
+
+mm = matmul
+
+
+# ---- reductions and shapes ------------------------------------------------------
+
+def _axes(dim, keepdim, axis, keepdims):
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if isinstance(dim, list):
+        dim = tuple(dim)
+    return dim, builtins.bool(keepdim)
+
+
+class SumBackward(Node):
+    __slots__ = ("shape", "dim", "keepdim", "scale")
+
+    def backward(self, g):
+        if self.dim is not None and not self.keepdim:
+            g = np.expand_dims(g, self.dim)
+        g = np.broadcast_to(g, self.shape)
+        if self.scale != 1:
+            g = g * self.scale
+        return (g,)
+
+
+def _reduce(a, dim, keepdim, axis, keepdims, mean):
+    A = _array(a)
+    dim, keepdim = _axes(dim, keepdim, axis, keepdims)
+    if mean:
+        if A.dtype not in _FLOATS:
+            raise TypeError(f"mean needs a float tensor, got {A.dtype}")
+        out = np.asarray(A.mean(axis=dim, keepdims=keepdim), dtype=A.dtype)
+        count = A.size // builtins.max(out.size, 1) if A.size else 1
+    else:
+        out = np.asarray(A.sum(axis=dim, keepdims=keepdim))
+        count = 1
+    if not needs_grad(a):
+        return _make(out)
+    node = SumBackward((a,))
+    node.shape, node.dim, node.keepdim = A.shape, dim, keepdim
+    node.scale = A.dtype.type(1.0 / count) if mean else 1
+    return _make(out, node)
+
+
+def sum(a, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """Sum over `dim` (int or tuple; all when None)."""
+    return _reduce(a, dim, keepdim, axis, keepdims, False)
+
+
+def mean(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Mean over `dim` (int or tuple; all when None)."""
+    return _reduce(a, dim, keepdim, axis, keepdims, True)
+
+
+class ReshapeBackward(Node):
+    __slots__ = ("shape",)
+
+    def backward(self, g):
+        return (g.reshape(self.shape),)
+
+
+def reshape(a, *shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    A = _array(a)
+    try:
+        out = A.reshape(shape)
+    except ValueError:
+        raise ValueError(f"cannot reshape a tensor of shape {A.shape} ({A.size} elements) "
+                         f"into {shape}") from None
+    if not needs_grad(a):
+        return _make(out)
+    node = ReshapeBackward((a,))
+    node.shape = A.shape
+    return _make(out, node)
+
+
+view = reshape
+
+
+def flatten(a, start_dim=0, end_dim=-1):
+    shape = _array(a).shape
+    n = len(shape)
+    if n == 0:
+        return reshape(a, 1)
+    s, e = start_dim % n, end_dim % n
+    if e == s:
+        return a if isinstance(a, Tensor) else _make(_array(a))
+    new = shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:]
+    return reshape(a, new)
+
+
+def squeeze(a, dim=None):
+    A = _array(a)
+    shape = tuple(n for i, n in enumerate(A.shape) if not (n == 1 and (dim is None or i == dim % A.ndim)))
+    return reshape(a, shape)
+
+
+def unsqueeze(a, dim):
+    A = _array(a)
+    d = dim % (A.ndim + 1)
+    return reshape(a, A.shape[:d] + (1,) + A.shape[d:])
+
+
+class PermuteBackward(Node):
+    __slots__ = ("inverse",)
+
+    def backward(self, g):
+        return (np.transpose(g, self.inverse),)
+
+
+def permute(a, dims):
+    A = _array(a)
+    out = np.transpose(A, dims)
+    if not needs_grad(a):
+        return _make(out)
+    node = PermuteBackward((a,))
+    node.inverse = tuple(np.argsort(dims))
+    return _make(out, node)
+
+
+def transpose(a, dim0, dim1):
+    n = _array(a).ndim
+    dims = list(range(n))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return permute(a, tuple(dims))
+
+
+# ---- elementwise functions ----------------------------------------------------------
+
+class UnaryBackward(Node):
+    """dx = g ⊙ f'(saved), f' computed by `grad_fn` from the saved array."""
+    __slots__ = ("saved", "grad_fn")
+
+    def backward(self, g):
+        return (self.grad_fn(g, self.saved),)
+
+
+def _unary(a, forward, grad_fn, save_output):
+    A = _array(a)
+    if A.dtype not in _FLOATS:
+        A = A.astype(np.float32)
+    out = forward(A)
+    if not needs_grad(a):
+        return _make(out)
+    node = UnaryBackward((a,))
+    node.saved = out if save_output else A
+    node.grad_fn = grad_fn
+    return _make(out, node)
+
+
+def exp(a):
+    return _unary(a, np.exp, lambda g, y: g * y, True)
+
+
+def log(a):
+    return _unary(a, np.log, lambda g, x: g / x, False)
+
+
+def sqrt(a):
+    return _unary(a, np.sqrt, lambda g, y: g / (2 * y), True)
+
+
+def relu(a):
+    return _unary(a, _C.relu, lambda g, y: _C.relu_backward(g, y), True)
+
+
+def sigmoid(a):
+    return _unary(a, _C.sigmoid, lambda g, y: _C.sigmoid_backward(g, y), True)
+
+
+def tanh(a):
+    return _unary(a, _C.tanh, lambda g, y: _C.tanh_backward(g, y), True)
+
+
+class ClampBackward(Node):
+    __slots__ = ("mask",)
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+
+def clamp(a, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """min(max(a, min), max); the gradient passes where min <= a <= max."""
+    if min is None and max is None:
+        raise ValueError("clamp needs min or max")
+    A = _array(a)
+    out = np.clip(A, min, max)
+    if not needs_grad(a):
+        return _make(out)
+    mask = np.ones(A.shape, dtype=A.dtype)
+    if min is not None:
+        mask *= A >= min
+    if max is not None:
+        mask *= A <= max
+    node = ClampBackward((a,))
+    node.mask = mask
+    return _make(out, node)
+
+
+clip = clamp
+
+
+class MaximumBackward(Node):
+    __slots__ = ("A", "B")
+
+    def backward(self, g):
+        A, B = self.A, self.B
+        # ties split the gradient equally, as PyTorch does
+        wa = (A > B) + 0.5 * (A == B)
+        ga = _unbroadcast(g * wa, np.shape(A)) if self.inputs[0] is not None else None
+        gb = _unbroadcast(g * (1 - wa), np.shape(B)) if self.inputs[1] is not None else None
+        return ga, gb
+
+
+def maximum(a, b):
+    A, B = _pair(a, b)
+    out = np.maximum(A, B)
+    if not needs_grad(a, b):
+        return _make(out)
+    node = MaximumBackward(_grad_inputs(a, b))
+    node.A, node.B = A, B
+    return _make(out, node)
+
+
+def minimum(a, b):
+    return neg(maximum(neg(a), neg(b)))
+
+
+class MaxBackward(Node):
+    __slots__ = ("shape", "index", "dim", "keepdim")
+
+    def backward(self, g):
+        out = np.zeros(self.shape, dtype=g.dtype)
+        if self.dim is None:
+            out.flat[self.index] = g.reshape(())
+        else:
+            idx = self.index if self.keepdim else np.expand_dims(self.index, self.dim)
+            gk = g if self.keepdim else np.expand_dims(g, self.dim)
+            np.put_along_axis(out, idx, gk, axis=self.dim)
+        return (out,)
+
+
+class _MaxResult(tuple):
+    """(values, indices), as torch.max(x, dim) returns."""
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def max(a, dim=None, keepdim=False):  # noqa: A001
+    """max(x): the largest element; max(x, dim): (values, indices) along dim;
+    max(x, other): the elementwise maximum (as torch.max)."""
+    if isinstance(dim, (Tensor, np.ndarray, float)):
+        return maximum(a, dim)
+    A = _array(a)
+    if dim is None:
+        index = int(np.argmax(A))
+        out = A.reshape(-1)[index].copy().reshape(())
+    else:
+        index = np.argmax(A, axis=dim)
+        out = np.take_along_axis(A, np.expand_dims(index, dim), axis=dim)
+        if not keepdim:
+            out = out.squeeze(dim)
+        else:
+            index = np.expand_dims(index, dim)
+    node = None
+    if needs_grad(a):
+        node = MaxBackward((a,))
+        node.shape, node.index, node.dim, node.keepdim = A.shape, index, dim, keepdim
+    values = _make(np.asarray(out), node)
+    return values if dim is None else _MaxResult((values, _make(np.asarray(index, dtype=np.int64))))
+
+
+def argmax(a, dim=None, keepdim=False):
+    A = _array(a)
+    out = np.argmax(A, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(A)
+    return _make(np.asarray(out, dtype=np.int64))
+
+
+def compare(a, b, op):
+    A, B = _pair(a, b)
+    return _make(np.asarray(op(A, B)))
+
+
+def cast(a, dtype, copy=False):
+    """`a` converted to dtype; the gradient flows back converted (float to float)."""
+    A = _array(a)
+    if A.dtype == dtype and not copy:
+        return a if isinstance(a, Tensor) else _make(A)
+    out = A.astype(dtype, copy=True)
+    if dtype in _FLOATS and needs_grad(a):
+        return _make(out, _CastBackward((a,), A.dtype))
+    return _make(out)
+
+
+class _CastBackward(Node):
+    __slots__ = ("dtype",)
+
+    def __init__(self, inputs, dtype):
+        super().__init__(inputs)
+        self.dtype = dtype
+
+    def backward(self, g):
+        return (g.astype(self.dtype),)
+
+
+# ---- indexing ----------------------------------------------------------------------
+
+def plain_index(index):
+    """An index with tensors replaced by their arrays (and ranges by arrays)."""
+    if isinstance(index, tuple):
+        return tuple(plain_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, range):
+        return np.arange(index.start, index.stop, index.step)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+class IndexBackward(Node):
+    __slots__ = ("shape", "dtype", "index")
+
+    def backward(self, g):
+        out = np.zeros(self.shape, dtype=self.dtype)
+        np.add.at(out, self.index, g)
+        return (out,)
+
+
+def getitem(a, index):
+    A = _array(a)
+    idx = plain_index(index)
+    try:
+        out = A[idx]
+    except IndexError as e:
+        raise IndexError(f"index out of range for a tensor of shape {A.shape}: {e}") from None
+    if not isinstance(out, np.ndarray):
+        out = np.asarray(out)
+    if not needs_grad(a):
+        return _make(out)
+    node = IndexBackward((a,))
+    node.shape, node.dtype, node.index = A.shape, A.dtype, idx
+    return _make(out, node)
+
+
+def where(condition, a, b):
+    C = _array(condition).astype(np.bool_)
+    return add(mul(a, _make(C.astype(_array(a).dtype if isinstance(a, Tensor) else np.float32))),
+               mul(b, _make((~C).astype(_array(b).dtype if isinstance(b, Tensor) else np.float32))))
