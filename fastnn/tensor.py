@@ -92,7 +92,10 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, dtype=None, requires_grad=False):
-        self._data = np.array(_to_array(data, dtype), copy=True)
+        self._set_leaf(np.array(_to_array(data, dtype), copy=True), requires_grad)
+
+    def _set_leaf(self, array, requires_grad):
+        self._data = array
         self.grad = None
         self._node = None
         self._retain = False

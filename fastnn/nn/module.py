@@ -14,15 +14,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         arr = _to_array(data) if data is not None else np.empty(0, np.float32)
-        if isinstance(data, Tensor):
-            arr = data._data
-        self._data = arr
-        self.grad = None
-        self._node = None
-        self._retain = False
-        self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        self._set_leaf(data._data if isinstance(data, Tensor) else arr, requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
