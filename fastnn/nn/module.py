@@ -20,6 +20,11 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+# Bumped whenever any module's parameters or children change, so that the
+# cached parameter lists of every module know when to be rebuilt.
+_structure = [0]
+
+
 class Module:
     """Base class of every layer and model."""
 
@@ -52,12 +57,17 @@ class Module:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}'")
             modules[name] = None
+        else:
+            object.__setattr__(self, name, value)
+            return
+        _structure[0] += 1
         object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
+        _structure[0] += 1
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
@@ -66,6 +76,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: '{name}' must be an nn.Parameter or None")
         self._parameters[name] = param
+        _structure[0] += 1
         object.__setattr__(self, name, param)
 
     def add_module(self, name, module):
@@ -75,6 +86,7 @@ class Module:
         if not isinstance(name, str) or "." in name or name == "":
             raise KeyError(f"module name must be a non-empty string without '.', got {name!r}")
         self._modules[name] = module
+        _structure[0] += 1
         object.__setattr__(self, name, module)
 
     register_module = add_module
@@ -101,8 +113,32 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        return iter(list(self._parameter_list()) if recurse else
+                    [p for p in self._parameters.values() if p is not None])
+
+    def _parameter_list(self):
+        """Every parameter of the tree once, in named_parameters order (a list,
+        cached until the structure of any module changes: zero_grad and the
+        optimizers call it often)."""
+        cache = self.__dict__.get("_param_cache")
+        if cache is not None and cache[0] == _structure[0]:
+            return cache[1]
+        out, seen_p, seen_m = [], set(), set()
+
+        def visit(m):
+            if id(m) in seen_m:
+                return
+            seen_m.add(id(m))
+            for p in m._parameters.values():
+                if p is not None and id(p) not in seen_p:
+                    seen_p.add(id(p))
+                    out.append(p)
+            for c in m._modules.values():
+                if c is not None:
+                    visit(c)
+        visit(self)
+        object.__setattr__(self, "_param_cache", (_structure[0], out))
+        return out
 
     def named_children(self):
         for name, m in self._modules.items():
@@ -146,7 +182,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
+        for p in self._parameter_list():
             if p.grad is None:
                 continue
             if set_to_none:
