@@ -73,6 +73,48 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None, beta=0.0):
     return C
 
 
+cdef fnn_int _rows(cnp.ndarray x, str name, fnn_int features, str features_of) except -1:
+    """The product of x's leading dims, checking that its last is `features`
+    (C-level: no tuples on the common path)."""
+    if x.ndim < 1:
+        raise ValueError(f"{name} must have at least 1 dimension, got a scalar")
+    if x.shape[x.ndim - 1] != features:
+        raise ValueError(f"{name} has {x.shape[x.ndim - 1]} features in its last dimension "
+                         f"(shape {_shp(x)}) but {features_of} expects {features}")
+    cdef fnn_int rows = 1
+    cdef int d
+    for d in range(x.ndim - 1):
+        rows *= x.shape[d]
+    return rows
+
+
+cdef cnp.ndarray _empty_like_rows(cnp.ndarray x, fnn_int last):
+    """An empty C-ordered array shaped like x but with `last` as its last dim."""
+    cdef cnp.npy_intp dims[32]
+    cdef int d, nd = x.ndim
+    for d in range(nd - 1):
+        dims[d] = x.shape[d]
+    dims[nd - 1] = last
+    return cnp.PyArray_EMPTY(nd, dims, cnp.PyArray_TYPE(x), 0)
+
+
+cdef bint _same_leading(cnp.ndarray a, cnp.ndarray b):
+    if a.ndim != b.ndim:
+        return False
+    cdef int d
+    for d in range(a.ndim - 1):
+        if a.shape[d] != b.shape[d]:
+            return False
+    return True
+
+
+cdef cnp.ndarray _as_matrix(cnp.ndarray x, fnn_int rows, fnn_int cols):
+    """x (*, cols) viewed as rows×cols; no Python call when x is already 2-D."""
+    if x.ndim == 2:
+        return x
+    return x.reshape(rows, cols)
+
+
 cdef tuple _leading(cnp.ndarray x, str name, fnn_int features, str features_of):
     """Leading shape of x (*, features) and the product of its dims."""
     if x.ndim < 1:
@@ -110,8 +152,8 @@ def linear(x, weight, bias=None, activation=None, negative_slope=0.01, out=None)
     _same_dtype(W, "weight", X, "x")
     if W.ndim != 2:
         raise ValueError(f"weight must be a 2-D array (out_features, in_features), got shape {_shp(W)}")
-    cdef fnn_int N = W.shape[0], K = W.shape[1], M
-    lead, M = _leading(X, "x", K, "weight")
+    cdef fnn_int N = W.shape[0], K = W.shape[1]
+    cdef fnn_int M = _rows(X, "x", K, "weight")
     cdef fnn_epilogue ep
     ep.mode = FNN_EPI_FORWARD
     ep.act = _activation(activation, "activation")
@@ -127,14 +169,13 @@ def linear(x, weight, bias=None, activation=None, negative_slope=0.01, out=None)
             raise ValueError(f"bias must have shape ({N},), got {_shp(Bv)}")
         Bv = _contiguous_vector(Bv)
         ep.bias = cnp.PyArray_DATA(Bv)
-    out_shape = lead + (N,)
     cdef cnp.ndarray C
     if out is None:
-        C = np.empty(out_shape, dtype=X.dtype)
+        C = _empty_like_rows(X, N)
     else:
-        C = _check_out(out, "out", out_shape, X, (X, W, Bv), ("x", "weight", "bias"))
+        C = _check_out(out, "out", _shp(X)[:X.ndim - 1] + (N,), X, (X, W, Bv), ("x", "weight", "bias"))
     cdef Layout lx, lw
-    X = _rowmajor(X.reshape(M, K), &lx, True)
+    X = _rowmajor(_as_matrix(X, M, K), &lx, True)
     W = _rowmajor(W, &lw, True)
     # Y = X · Wᵀ: W is stored N×K, so op(B) is its transpose
     _gemm(lx.flipped, 1 ^ lw.flipped, M, N, K, X, lx.ld, W, lw.ld, 0.0, C, max(N, 1), &ep)
@@ -188,15 +229,16 @@ def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_s
     """
     cdef cnp.ndarray G = _float_array(grad_out, "grad_out")
     cdef cnp.ndarray X = _float_array(x, "x")
+    cdef cnp.ndarray X0 = X
     cdef cnp.ndarray W = _float_array(weight, "weight")
     _same_dtype(X, "x", G, "grad_out")
     _same_dtype(W, "weight", G, "grad_out")
     if W.ndim != 2:
         raise ValueError(f"weight must be a 2-D array (out_features, in_features), got shape {_shp(W)}")
-    cdef fnn_int N = W.shape[0], K = W.shape[1], M, Mg
-    lead_x, M = _leading(X, "x", K, "weight")
-    lead_g, Mg = _leading(G, "grad_out", N, "weight")
-    if lead_x != lead_g:
+    cdef fnn_int N = W.shape[0], K = W.shape[1]
+    cdef fnn_int M = _rows(X, "x", K, "weight")
+    _rows(G, "grad_out", N, "weight")
+    if not _same_leading(X, G):
         raise ValueError(f"grad_out {_shp(G)} and x {_shp(X)} must have the same leading dimensions")
     cdef fnn_act act = _activation(activation, "activation")
     cdef fnn_act iact = _activation(input_activation, "input_activation")
@@ -232,12 +274,12 @@ def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_s
     cdef cnp.ndarray dz
     if act != FNN_ACT_IDENTITY:
         dz = cnp.PyArray_EMPTY(2, [M, N], cnp.PyArray_TYPE(G), 0)
-        _act_kernel(act, slope, 1.0, 20.0, np.ascontiguousarray(S.reshape(M, N)),
-                    np.ascontiguousarray(G.reshape(M, N)), False, dz)
+        _act_kernel(act, slope, 1.0, 20.0, _c_order(_as_matrix(S, M, N)),
+                    _c_order(_as_matrix(G, M, N)), False, dz)
         lz.ld = max(N, 1)
     else:
-        dz = _rowmajor(G.reshape(M, N), &lz, False)
-    X = _rowmajor(X.reshape(M, K), &lx, False)
+        dz = _rowmajor(_as_matrix(G, M, N), &lz, False)
+    X = _rowmajor(_as_matrix(X, M, K), &lx, False)
 
     # dW = dzᵀ · x and db = Σ_rows dz, one call
     cdef double beta = 1.0 if acc else 0.0
@@ -269,4 +311,6 @@ def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_s
     cdef cnp.ndarray gx = cnp.PyArray_EMPTY(2, [M, K], cnp.PyArray_TYPE(G), 0)
     W = _rowmajor(W, &lw, True)
     _gemm(0, lw.flipped, M, K, N, dz, lz.ld, W, lw.ld, 0.0, gx, max(K, 1), &ep)
-    return gx.reshape(lead_x + (K,)), dW, db
+    if X0.ndim != 2:
+        gx = gx.reshape(_shp(X0))
+    return gx, dW, db
