@@ -412,3 +412,70 @@ def test_chapter_concise_mlp_and_dropout_net(rng):
     assert out.shape == (64, 10)
     nn.CrossEntropyLoss()(out, y).backward()
     assert dnet.lin1.weight.grad is not None
+
+
+LOSS_MODULES = {
+    "mse": lambda r: nn.MSELoss(reduction=r),
+    "l1": lambda r: nn.L1Loss(reduction=r),
+    "huber": lambda r: nn.HuberLoss(reduction=r, delta=0.7),
+    "cross_entropy": lambda r: nn.CrossEntropyLoss(reduction=r, label_smoothing=0.1,
+                                                   weight=fnn.tensor([0.5, 1.0, 2.0], dtype=fnn.float64)),
+    "bce": lambda r: nn.BCEWithLogitsLoss(reduction=r, pos_weight=fnn.tensor([1.5, 1.0, 0.5], dtype=fnn.float64)),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", list(LOSS_MODULES))
+def test_loss_modules_match_finite_differences(rng, name, reduction):
+    x = rng.standard_normal((4, 3))
+    if name == "cross_entropy":
+        y = fnn.tensor([0, 2, 1, 2])
+    elif name == "bce":
+        y = fnn.tensor(rng.random((4, 3)))
+    else:
+        y = fnn.tensor(rng.standard_normal((4, 3)))
+    lf = LOSS_MODULES[name](reduction)
+    weights = rng.standard_normal(4 if name == "cross_entropy" else (4, 3))
+
+    def scalar(t):
+        out = lf(t, y)
+        return (out * fnn.tensor(weights)).sum() if reduction == "none" else out
+
+    t = fnn.tensor(x, requires_grad=True)
+    scalar(t).backward()
+    num = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        hi, lo = x.copy(), x.copy()
+        hi[i] += 1e-6
+        lo[i] -= 1e-6
+        num[i] = (scalar(fnn.tensor(hi)).item() - scalar(fnn.tensor(lo)).item()) / 2e-6
+    np.testing.assert_allclose(t.grad.numpy(), num, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "gelu", "softplus", "leaky_relu"])
+def test_functional_ops_match_finite_differences(rng, name):
+    fn = {"softmax": lambda t: F.softmax(t, dim=1), "log_softmax": lambda t: F.log_softmax(t, dim=0),
+          "gelu": F.gelu, "softplus": lambda t: F.softplus(t, beta=2.0),
+          "leaky_relu": lambda t: F.leaky_relu(t, -0.2)}[name]
+    x = rng.standard_normal((3, 4))
+    w = rng.standard_normal((3, 4))
+    t = fnn.tensor(x, requires_grad=True)
+    (fn(t) * fnn.tensor(w)).sum().backward()
+    num = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        hi, lo = x.copy(), x.copy()
+        hi[i] += 1e-6
+        lo[i] -= 1e-6
+        num[i] = ((fn(fnn.tensor(hi)) * fnn.tensor(w)).sum().item()
+                  - (fn(fnn.tensor(lo)) * fnn.tensor(w)).sum().item()) / 2e-6
+    np.testing.assert_allclose(t.grad.numpy(), num, rtol=1e-6, atol=1e-8)
+
+
+def test_dropout_gradient_is_its_mask(rng):
+    fnn.manual_seed(11)
+    x = fnn.tensor(rng.uniform(1, 2, (50, 40)), requires_grad=True)
+    y = F.dropout(x, 0.3)
+    y.sum().backward()
+    kept = y.numpy() != 0
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.7)
+    np.testing.assert_allclose(y.numpy()[kept], x.numpy()[kept] / 0.7)
