@@ -89,7 +89,6 @@ def _topological(root_node):
     its output (so that its incoming gradient is complete when it runs)."""
     order, seen = [], {id(root_node)}
     stack = [root_node]
-    exits = []
     # iterative post-order: a node is emitted after all of its inputs' nodes
     while stack:
         node = stack[-1]
@@ -104,7 +103,6 @@ def _topological(root_node):
                     break
         if not pushed:
             order.append(stack.pop())
-    del exits
     order.reverse()
     return order
 
@@ -127,11 +125,59 @@ def _tensor_type():
     return Tensor
 
 
+def _chain(root_node):
+    """The nodes from root_node down, if the graph is a single chain (each
+    node's output feeds exactly one later node and each node has at most one
+    input that came from a node); else None. MLPs built from Sequential are
+    chains, and walking one needs no topological sort."""
+    chain = []
+    node = root_node
+    while node is not None:
+        nxt = None
+        for t in node.inputs:
+            if t is not None and t._node is not None:
+                if nxt is not None:
+                    return None
+                nxt = t._node
+        chain.append(node)
+        node = nxt
+    return chain
+
+
+def _freed_error(node):
+    return RuntimeError(
+        f"Trying to backward through the graph a second time ({node.name} was already "
+        "freed): call backward(retain_graph=True) the first time if you need to backward twice")
+
+
 def run_backward(root, grad, retain_graph=False):
     """Backpropagate ``grad`` (an array shaped like root) from ``root``."""
     if root._node is None:
         if root.requires_grad:
             _accumulate_leaf(root, grad)
+        return
+    chain = _chain(root._node)
+    if chain is not None:
+        g = grad
+        for node in chain:
+            if node.freed:
+                raise _freed_error(node)
+            grads = node.backward(g)
+            g = None
+            for t, gi in zip(node.inputs, grads):
+                if t is None or gi is None:
+                    continue
+                if t._node is None:
+                    if t.requires_grad:
+                        _accumulate_leaf(t, gi)
+                    continue
+                if t._retain:
+                    _accumulate_leaf(t, gi)
+                g = gi
+            if not retain_graph:
+                node.release()
+            if g is None:
+                break
         return
     order = _topological(root._node)
     pending = {id(root._node): grad}
@@ -140,10 +186,7 @@ def run_backward(root, grad, retain_graph=False):
         if g is None:
             continue
         if node.freed:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time ({node.name} was "
-                "already freed): call backward(retain_graph=True) the first time if you "
-                "need to backward twice")
+            raise _freed_error(node)
         grads = node.backward(g)
         for t, gi in zip(node.inputs, grads):
             if t is None or gi is None:

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _C
 from .. import tensor_ops as _t
-from ..autograd import Node, needs_grad
+from ..autograd import Node, _state as _ag_state, needs_grad
 from ..tensor import Tensor, _FLOATS, default_generator
 
 _make = Tensor._make
@@ -36,27 +36,25 @@ class LinearBackward(Node):
     def backward(self, g):
         x_in, w_in, b_in = self.inputs
         need_x = x_in is not None
-        kw = dict(saved=self.y, activation=self.act, negative_slope=self.slope,
-                  need_input_grad=need_x)
-        leaves = (w_in is not None and w_in._node is None
-                  and (b_in is None or b_in._node is None))
-        if not leaves:
-            gx, gw, gb = _C.linear_backward(g, self.x, self.w, **kw)
+        act, y, slope = self.act, self.y, self.slope
+        if w_in is None or w_in._node is not None or (b_in is not None and b_in._node is not None):
+            gx, gw, gb = _C.linear_backward(g, self.x, self.w, y, act, slope, need_x)
             return gx, gw if w_in is not None else None, gb if b_in is not None else None
         wg = w_in.grad
         bg = b_in.grad if b_in is not None else None
-        if wg is not None and (b_in is None or bg is not None) and _writable(wg, self.w) \
-                and (bg is None or _writable(bg, None)):
-            gb_buf = bg._data if bg is not None else np.empty(self.w.shape[0], self.w.dtype)
-            gx, _, _ = _C.linear_backward(g, self.x, self.w, grad_weight=wg._data,
-                                          grad_bias=gb_buf, accumulate=True, **kw)
-            return gx, None, None
-        gx, gw, gb = _C.linear_backward(g, self.x, self.w, **kw)
         if wg is None and bg is None:       # fresh arrays: they become .grad as they are
+            gx, gw, gb = _C.linear_backward(g, self.x, self.w, y, act, slope, need_x)
             w_in.grad = _make(gw)
             if b_in is not None:
                 b_in.grad = _make(gb)
             return gx, None, None
+        if wg is not None and (b_in is None or bg is not None) and _writable(wg, self.w) \
+                and (bg is None or _writable(bg, None)):
+            gb_buf = bg._data if bg is not None else np.empty(self.w.shape[0], self.w.dtype)
+            gx, _, _ = _C.linear_backward(g, self.x, self.w, y, act, slope, need_x, None, 0.01,
+                                          wg._data, gb_buf, True)
+            return gx, None, None
+        gx, gw, gb = _C.linear_backward(g, self.x, self.w, y, act, slope, need_x)
         return gx, gw, (gb if b_in is not None else None)
 
 
@@ -71,18 +69,24 @@ def linear(input, weight, bias=None, activation=None, negative_slope=0.01):
     input (*, in_features), weight (out_features, in_features), bias
     (out_features,); activation None or one of 'relu', 'leaky_relu',
     'sigmoid', 'tanh' (a fastnn extension of torch's linear)."""
-    X = _arr(input, "input")
-    W = _arr(weight, "weight")
-    B = None if bias is None else _arr(bias, "bias")
-    if W.ndim == 2 and X.ndim >= 1 and X.shape[-1] != W.shape[1]:
-        raise ValueError(f"linear: input has {X.shape[-1]} features (shape {X.shape}) but "
-                         f"weight {W.shape} expects {W.shape[1]}")
-    y = _C.linear(X, W, B, activation=activation, negative_slope=negative_slope)
-    if not needs_grad(input, weight, bias):
+    X = input._data if isinstance(input, Tensor) else _arr(input, "input")
+    W = weight._data if isinstance(weight, Tensor) else _arr(weight, "weight")
+    B = None if bias is None else (bias._data if isinstance(bias, Tensor) else _arr(bias, "bias"))
+    try:
+        y = _C.linear(X, W, B, activation, negative_slope)
+    except ValueError:
+        if W.ndim == 2 and X.ndim >= 1 and X.shape[-1] != W.shape[1]:
+            raise ValueError(f"linear: input has {X.shape[-1]} features (shape {X.shape}) but "
+                             f"weight {W.shape} expects {W.shape[1]}") from None
+        raise
+    if not _ag_state["enabled"]:
         return _make(y)
-    node = LinearBackward((input if isinstance(input, Tensor) and input.requires_grad else None,
-                           weight if isinstance(weight, Tensor) and weight.requires_grad else None,
-                           bias if isinstance(bias, Tensor) and bias.requires_grad else None))
+    gx = input if isinstance(input, Tensor) and input.requires_grad else None
+    gw = weight if isinstance(weight, Tensor) and weight.requires_grad else None
+    gb = bias if isinstance(bias, Tensor) and bias.requires_grad else None
+    if gx is None and gw is None and gb is None:
+        return _make(y)
+    node = LinearBackward((gx, gw, gb))
     node.x, node.w, node.act, node.slope = X, W, activation, negative_slope
     node.y = y if activation is not None else None
     return _make(y, node)
