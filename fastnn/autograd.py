@@ -150,6 +150,23 @@ def _freed_error(node):
         "freed): call backward(retain_graph=True) the first time if you need to backward twice")
 
 
+def _deliver(node, grads):
+    """Add the gradients for leaves (and retained tensors) into .grad; return
+    [(producing node, gradient)] for the inputs that came from nodes."""
+    onward = []
+    for t, gi in zip(node.inputs, grads):
+        if t is None or gi is None:
+            continue
+        if t._node is None:
+            if t.requires_grad:
+                _accumulate_leaf(t, gi)
+            continue
+        if t._retain:
+            _accumulate_leaf(t, gi)
+        onward.append((t._node, gi))
+    return onward
+
+
 def run_backward(root, grad, retain_graph=False):
     """Backpropagate ``grad`` (an array shaped like root) from ``root``."""
     if root._node is None:
@@ -162,18 +179,8 @@ def run_backward(root, grad, retain_graph=False):
         for node in chain:
             if node.freed:
                 raise _freed_error(node)
-            grads = node.backward(g)
-            g = None
-            for t, gi in zip(node.inputs, grads):
-                if t is None or gi is None:
-                    continue
-                if t._node is None:
-                    if t.requires_grad:
-                        _accumulate_leaf(t, gi)
-                    continue
-                if t._retain:
-                    _accumulate_leaf(t, gi)
-                g = gi
+            onward = _deliver(node, node.backward(g))
+            g = onward[0][1] if onward else None
             if not retain_graph:
                 node.release()
             if g is None:
@@ -187,17 +194,8 @@ def run_backward(root, grad, retain_graph=False):
             continue
         if node.freed:
             raise _freed_error(node)
-        grads = node.backward(g)
-        for t, gi in zip(node.inputs, grads):
-            if t is None or gi is None:
-                continue
-            if t._node is None:
-                if t.requires_grad:
-                    _accumulate_leaf(t, gi)
-                continue
-            if t._retain:
-                _accumulate_leaf(t, gi)
-            key = id(t._node)
+        for producer, gi in _deliver(node, node.backward(g)):
+            key = id(producer)
             if key in pending:
                 pending[key] = pending[key] + gi
             else:
