@@ -138,9 +138,12 @@ static void F(run_tile)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_in
         arch->kernel(kc, Ap, Bp, c, job->ldc, load_c, beta, tep);
         return;
     }
-    _Alignas(FNN_ALIGN) REAL ct[FNN_MR_MAX * FNN_NR_MAX] = {0};
-    _Alignas(FNN_ALIGN) REAL st[FNN_MR_MAX * FNN_NR_MAX] = {0};
-    _Alignas(FNN_ALIGN) REAL bt[FNN_NR_MAX] = {0};
+    /* per-thread tile buffers: only the m×n corner is read back, so what the
+     * padding holds (zeros at first, then earlier tiles' values) never matters
+     * and nothing needs clearing per tile */
+    static _Thread_local _Alignas(FNN_ALIGN) REAL ct[FNN_MR_MAX * FNN_NR_MAX];
+    static _Thread_local _Alignas(FNN_ALIGN) REAL st[FNN_MR_MAX * FNN_NR_MAX];
+    static _Thread_local _Alignas(FNN_ALIGN) REAL bt[FNN_NR_MAX];
     for (int r = 0; r < m; r++)
         for (int q = 0; q < n; q++) {
             if (load_c)
