@@ -217,6 +217,31 @@ int64_t fnn_count_correct_d(fnn_int M, fnn_int C, const double *x, const int64_t
 double fnn_sum_squares_s(int count, const float *const *bufs, const fnn_int *lens);
 double fnn_sum_squares_d(int count, const double *const *bufs, const fnn_int *lens);
 
+/* ---- optimizer steps (optim.c) ----------------------------------------- */
+
+typedef enum { FNN_OPT_SGD = 0, FNN_OPT_ADAM = 1, FNN_OPT_ADAGRAD = 2, FNN_OPT_RMSPROP = 3 } fnn_opt;
+
+typedef struct {
+    fnn_opt kind;
+    double lr, weight_decay, eps;
+    double momentum, dampening;       /* sgd; momentum also rmsprop */
+    double beta1, beta2;              /* adam */
+    double alpha;                     /* rmsprop */
+    double lr_decay;                  /* adagrad */
+    long long step;                   /* adam, adagrad: this step's number, from 1 */
+    int nesterov, maximize, decoupled, first;   /* first: sgd's first momentum step */
+} fnn_optim_args;
+
+/* One step over n elements of parameter p with gradient g, in one pass.
+ * State buffers (n elements each; NULL where an option is off):
+ *   sgd: s1 momentum buffer;  adam: s1 exp_avg, s2 exp_avg_sq, s3 max_exp_avg_sq
+ *   (amsgrad);  adagrad: s1 sum;  rmsprop: s1 square_avg, s2 momentum buffer,
+ *   s3 grad_avg (centered). Formulas in optim.c. */
+fnn_status fnn_optim_step_s(const fnn_optim_args *a, fnn_int n, float *p, const float *g,
+                            float *s1, float *s2, float *s3);
+fnn_status fnn_optim_step_d(const fnn_optim_args *a, fnn_int n, double *p, const double *g,
+                            double *s1, double *s2, double *s3);
+
 #ifdef __cplusplus
 }
 #endif

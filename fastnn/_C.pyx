@@ -10,6 +10,7 @@
 #   _losses.pxi   softmax, log_softmax, softmax_cross_entropy, mse/l1/huber/bce  (csrc/softmax.c, csrc/losses.c)
 #   _dropout.pxi  dropout, dropout_backward, dropout_mask  (csrc/dropout.c)
 #   _data.pxi     gather_rows, argmax, count_correct, sum_squares  (csrc/data.c)
+#   _optim.pxi    optim_step: one fused optimizer step  (csrc/optim.c)
 
 cimport numpy as cnp
 import numpy as np
@@ -26,3 +27,4 @@ include "_gemm.pxi"
 include "_losses.pxi"
 include "_dropout.pxi"
 include "_data.pxi"
+include "_optim.pxi"

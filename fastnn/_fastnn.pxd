@@ -130,3 +130,24 @@ cdef extern from "fastnn.h" nogil:
     int64_t fnn_count_correct_d(fnn_int M, fnn_int C, const double *x, const int64_t *labels)
     double fnn_sum_squares_s(int count, const float *const *bufs, const fnn_int *lens)
     double fnn_sum_squares_d(int count, const double *const *bufs, const fnn_int *lens)
+
+    ctypedef enum fnn_opt:
+        FNN_OPT_SGD
+        FNN_OPT_ADAM
+        FNN_OPT_ADAGRAD
+        FNN_OPT_RMSPROP
+
+    ctypedef struct fnn_optim_args:
+        fnn_opt kind
+        double lr, weight_decay, eps
+        double momentum, dampening
+        double beta1, beta2
+        double alpha
+        double lr_decay
+        long long step
+        int nesterov, maximize, decoupled, first
+
+    fnn_status fnn_optim_step_s(const fnn_optim_args *a, fnn_int n, float *p, const float *g,
+                                float *s1, float *s2, float *s3)
+    fnn_status fnn_optim_step_d(const fnn_optim_args *a, fnn_int n, double *p, const double *g,
+                                double *s1, double *s2, double *s3)

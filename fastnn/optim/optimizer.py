@@ -1,0 +1,156 @@
+"""Optimizer base class: parameter groups, per-parameter state, zero_grad,
+state_dict / load_state_dict and add_param_group, as torch.optim.Optimizer."""
+import copy
+import math
+
+import numpy as np
+
+from .. import _C
+from ..tensor import Tensor
+
+
+class _Required:
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class Optimizer:
+    """Base of the optimizers: ``params`` is an iterable of tensors or of
+    dicts (parameter groups with their own options)."""
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = {}
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}")
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+
+    def add_param_group(self, param_group):
+        """Add a group (a dict with 'params' and any options to override)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        group = dict(param_group)
+        group["params"] = params
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            group.setdefault(name, default)
+        self._check_group(group)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def _check_group(self, group):
+        """Validate a group's options (each optimizer checks its own)."""
+
+    def zero_grad(self, set_to_none=True):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad._data[...] = 0
+
+    def _grads(self, group):
+        """(param, grad array) for the parameters of group that have a grad."""
+        check = group.get("check_finite", False)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = p.grad._data
+            if g.dtype != p._data.dtype:
+                raise TypeError(f"gradient dtype {g.dtype} differs from the parameter's {p.dtype}")
+            if check and not math.isfinite(_C.sum_squares([g])):
+                raise FloatingPointError("a gradient holds NaN or Inf (check_finite=True)")
+            yield p, g
+
+    def _state_buffer(self, p, name, init=0.0):
+        st = self.state.setdefault(p, {})
+        buf = st.get(name)
+        if buf is None:
+            buf = np.full(p._data.shape, init, dtype=p._data.dtype)
+            st[name] = buf
+        return buf
+
+    # ---- state dicts --------------------------------------------------------------
+    def state_dict(self):
+        """{'state': {index: {name: array or number}}, 'param_groups': [...]}
+        with parameters numbered in group order, as PyTorch's."""
+        index = {}
+        groups = []
+        for g in self.param_groups:
+            packed = {k: v for k, v in g.items() if k != "params"}
+            ids = []
+            for p in g["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed["params"] = ids
+            groups.append(packed)
+        state = {}
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                           for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        for mine, theirs in zip(self.param_groups, groups):
+            if len(mine["params"]) != len(theirs["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't "
+                                 "match the size of optimizer's group")
+        params = [p for g in self.param_groups for p in g["params"]]
+        self.state = {}
+        for key, st in state_dict["state"].items():
+            p = params[int(key)]
+            new = {}
+            for k, v in st.items():
+                if isinstance(v, Tensor):
+                    v = v._data
+                if isinstance(v, np.ndarray) and v.ndim > 0:
+                    if v.shape != p._data.shape:
+                        raise ValueError(f"state '{k}' has shape {v.shape}, parameter {p.shape}")
+                    v = v.astype(p._data.dtype, copy=True)
+                elif isinstance(v, np.ndarray):
+                    v = v.item()
+                new[k] = v
+            self.state[p] = new
+        for mine, theirs in zip(self.param_groups, groups):
+            for k, v in theirs.items():
+                if k != "params":
+                    mine[k] = copy.deepcopy(v.item() if isinstance(v, np.ndarray) else v)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for k in sorted(g):
+                if k != "params":
+                    lines.append(f"    {k}: {g[k]}")
+        lines.append(")")
+        return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""SGD, Adam, AdamW, Adagrad and RMSprop: PyTorch's names, arguments and
+single-tensor update formulas, each step one fused kernel pass per
+parameter (csrc/optim.c)."""
+from .. import _C
+from ..autograd import no_grad
+from .optimizer import Optimizer, required
+
+
+def _check_nonneg(name, value):
+    if not value >= 0.0:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, dampening, Nesterov,
+    weight decay and maximize, as torch.optim.SGD."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+                 *, maximize=False, check_finite=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize, check_finite=check_finite)
+        super().__init__(params, defaults)
+
+    def _check_group(self, g):
+        _check_nonneg("learning rate", g["lr"])
+        _check_nonneg("momentum value", g["momentum"])
+        _check_nonneg("weight_decay value", g["weight_decay"])
+        if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        for g in self.param_groups:
+            for p, grad in self._grads(g):
+                buf = None
+                first = False
+                if g["momentum"] != 0:
+                    st = self.state.setdefault(p, {})
+                    first = st.get("momentum_buffer") is None
+                    buf = self._state_buffer(p, "momentum_buffer")
+                _C.optim_step("sgd", p._data, grad, buf, lr=g["lr"], weight_decay=g["weight_decay"],
+                              momentum=g["momentum"], dampening=g["dampening"],
+                              nesterov=g["nesterov"], maximize=g["maximize"], first=first)
+        return loss
+
+
+class Adam(Optimizer):
+    """Adam (coupled weight decay) with amsgrad and maximize, as torch.optim.Adam."""
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, maximize=False, check_finite=False):
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, check_finite=check_finite)
+        super().__init__(params, defaults)
+
+    def _check_group(self, g):
+        _check_nonneg("learning rate", g["lr"])
+        _check_nonneg("epsilon value", g["eps"])
+        _check_nonneg("weight_decay value", g["weight_decay"])
+        b1, b2 = g["betas"]
+        if not 0.0 <= b1 < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {b1}")
+        if not 0.0 <= b2 < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {b2}")
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        for g in self.param_groups:
+            b1, b2 = g["betas"]
+            for p, grad in self._grads(g):
+                st = self.state.setdefault(p, {})
+                st["step"] = st.get("step", 0) + 1
+                m = self._state_buffer(p, "exp_avg")
+                v = self._state_buffer(p, "exp_avg_sq")
+                vmax = self._state_buffer(p, "max_exp_avg_sq") if g["amsgrad"] else None
+                _C.optim_step("adam", p._data, grad, m, v, vmax, lr=g["lr"],
+                              weight_decay=g["weight_decay"], eps=g["eps"], beta1=b1, beta2=b2,
+                              step=st["step"], maximize=g["maximize"], decoupled=self._decoupled)
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 1e-2), as torch.optim.AdamW."""
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, check_finite=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         check_finite=check_finite)
+
+
+class Adagrad(Optimizer):
+    """Adagrad with lr_decay, initial_accumulator_value and eps, as torch.optim.Adagrad."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                 eps=1e-10, *, maximize=False, check_finite=False):
+        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, eps=eps,
+                        maximize=maximize, check_finite=check_finite)
+        super().__init__(params, defaults)
+
+    def _check_group(self, g):
+        _check_nonneg("learning rate", g["lr"])
+        _check_nonneg("lr_decay value", g["lr_decay"])
+        _check_nonneg("weight_decay value", g["weight_decay"])
+        _check_nonneg("initial_accumulator_value value", g["initial_accumulator_value"])
+        _check_nonneg("epsilon value", g["eps"])
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        for g in self.param_groups:
+            for p, grad in self._grads(g):
+                st = self.state.setdefault(p, {})
+                st["step"] = st.get("step", 0) + 1
+                s = self._state_buffer(p, "sum", g["initial_accumulator_value"])
+                _C.optim_step("adagrad", p._data, grad, s, lr=g["lr"], weight_decay=g["weight_decay"],
+                              eps=g["eps"], lr_decay=g["lr_decay"], step=st["step"],
+                              maximize=g["maximize"])
+        return loss
+
+
+class RMSprop(Optimizer):
+    """RMSprop with alpha, eps, momentum and centered, as torch.optim.RMSprop."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, *, maximize=False, check_finite=False):
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                        centered=centered, maximize=maximize, check_finite=check_finite)
+        super().__init__(params, defaults)
+
+    def _check_group(self, g):
+        _check_nonneg("learning rate", g["lr"])
+        _check_nonneg("epsilon value", g["eps"])
+        _check_nonneg("momentum value", g["momentum"])
+        _check_nonneg("weight_decay value", g["weight_decay"])
+        _check_nonneg("alpha value", g["alpha"])
+
+    @no_grad()
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        for g in self.param_groups:
+            for p, grad in self._grads(g):
+                st = self.state.setdefault(p, {})
+                st["step"] = st.get("step", 0) + 1
+                sq = self._state_buffer(p, "square_avg")
+                buf = self._state_buffer(p, "momentum_buffer") if g["momentum"] > 0 else None
+                ga = self._state_buffer(p, "grad_avg") if g["centered"] else None
+                _C.optim_step("rmsprop", p._data, grad, sq, buf, ga, lr=g["lr"],
+                              weight_decay=g["weight_decay"], eps=g["eps"], alpha=g["alpha"],
+                              momentum=g["momentum"], maximize=g["maximize"])
+        return loss
