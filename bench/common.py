@@ -137,6 +137,35 @@ def compare(peers, repeats=7, batch_s=0.03, pause_s=0.15):
             for name, t in times.items()}
 
 
+def bytes_header(nt, bw, label_width=26, peer_width=8):
+    """Print the heading of a thread count's table of byte-moving kernels."""
+    print(f"\n== {nt} thread(s); copy bandwidth {bw if bw else 'not measured'} GB/s")
+    head = (f"{'case':{label_width}s} {'peer':{peer_width}s} {'median':>10s} {'GB/s':>7s} "
+            f"{'%copy':>6s} {'vs fastnn':>9s}")
+    print(head)
+    print("-" * len(head))
+
+
+def fmt_time(seconds):
+    return f"{seconds * 1e6:8.1f}us" if seconds < 1e-3 else f"{seconds * 1e3:8.2f}ms"
+
+
+def report_bytes(label, timed, nbytes, bw, label_width=26, peer_width=8):
+    """Add ratio, GB/s and fraction of the copy bandwidth to each peer's
+    timing (nbytes None: time only) and print one row per peer."""
+    base = timed["fastnn"]["median_s"]
+    for name, t in timed.items():
+        t["ratio"] = t["median_s"] / base
+        gbs = nbytes / t["median_s"] / 1e9 if nbytes else None
+        t["gbs"] = gbs
+        t["fraction_of_copy"] = gbs / bw if (gbs and bw) else None
+        g = f"{gbs:7.1f}" if gbs else "      -"
+        pct = f"{100 * gbs / bw:5.0f}%" if (gbs and bw) else "     -"
+        ratio = "" if name == "fastnn" else f"{t['ratio']:8.2f}x"
+        print(f"{label:{label_width}s} {name:{peer_width}s} {fmt_time(t['median_s']):>10s} {g} "
+              f"{pct:>6s} {ratio:>9s}")
+
+
 def write_json(kind, data):
     """Save under bench/results/<kind>-<date>.json and return the path."""
     os.makedirs(RESULTS, exist_ok=True)

@@ -122,10 +122,7 @@ def main(argv=None):
     results = []
     for nt in args.threads:
         bw = copy_bw.get(str(nt))
-        print(f"\n== {nt} thread(s); copy bandwidth {bw if bw else 'not measured'} GB/s")
-        head = f"{'case':26s} {'peer':8s} {'median':>10s} {'GB/s':>7s} {'%copy':>6s} {'vs fastnn':>9s}"
-        print(head)
-        print("-" * len(head))
+        common.bytes_header(nt, bw)
         with common.threads(nt, torch):
             work = [(f"{name} n={n}", nbytes, peers)
                     for name, (nbytes, peers) in elementwise_cases(rng, n, torch).items()]
@@ -138,18 +135,7 @@ def main(argv=None):
             work.append(("gather 256 of 60000x784 u8", None, gather_peers(rng, torch)))
             for label, nbytes, peers in work:
                 timed = common.compare(peers, repeats=repeats, batch_s=batch_s)
-                base = timed["fastnn"]["median_s"]
-                for name, t in timed.items():
-                    t["ratio"] = t["median_s"] / base
-                    gbs = nbytes / t["median_s"] / 1e9 if nbytes else None
-                    t["gbs"] = gbs
-                    t["fraction_of_copy"] = gbs / bw if (gbs and bw) else None
-                    when = (f"{t['median_s'] * 1e6:8.1f}us" if t["median_s"] < 1e-3
-                            else f"{t['median_s'] * 1e3:8.2f}ms")
-                    g = f"{gbs:7.1f}" if gbs else "      -"
-                    pct = f"{100 * gbs / bw:5.0f}%" if (gbs and bw) else "     -"
-                    ratio = "" if name == "fastnn" else f"{t['ratio']:8.2f}x"
-                    print(f"{label:26s} {name:8s} {when:>10s} {g} {pct:>6s} {ratio:>9s}")
+                common.report_bytes(label, timed, nbytes, bw)
                 results.append({"case": label, "threads": nt, "bytes": nbytes, "peers": timed})
     path = common.write_json("kernels", {"machine": common.machine_info(), "limits": lim,
                                          "repeats": repeats, "results": results})
