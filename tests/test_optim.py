@@ -218,12 +218,15 @@ def test_bad_input(make, exc, pattern):
 
 
 def test_nan_gradient_check():
+    q = nn.Parameter(fnn.ones(2))
     p = nn.Parameter(fnn.ones(3))
-    opt = optim.SGD([p], lr=0.1, check_finite=True)
+    opt = optim.SGD([q, p], lr=0.1, check_finite=True)
+    q.grad = fnn.ones(2)
     p.grad = fnn.tensor([1.0, float("nan"), 0.0])
     with pytest.raises(FloatingPointError, match="NaN or Inf"):
         opt.step()
-    np.testing.assert_array_equal(p.numpy(), 1.0)          # nothing was applied
+    np.testing.assert_array_equal(q.numpy(), 1.0)          # nothing was applied
+    np.testing.assert_array_equal(p.numpy(), 1.0)
 
 
 SCHEDULES = [

@@ -73,17 +73,25 @@ class Optimizer:
                 else:
                     p.grad._data[...] = 0
 
+    def _check_finite(self):
+        """With check_finite=True in a group, refuse NaN or Inf gradients in it
+        before any parameter is updated."""
+        for i, group in enumerate(self.param_groups):
+            if not group.get("check_finite", False):
+                continue
+            grads = [p.grad._data for p in group["params"] if p.grad is not None]
+            if grads and not math.isfinite(_C.sum_squares(grads)):
+                raise FloatingPointError(f"a gradient in parameter group {i} holds NaN or Inf "
+                                         "(check_finite=True); no parameter was updated")
+
     def _grads(self, group):
         """(param, grad array) for the parameters of group that have a grad."""
-        check = group.get("check_finite", False)
         for p in group["params"]:
             if p.grad is None:
                 continue
             g = p.grad._data
             if g.dtype != p._data.dtype:
                 raise TypeError(f"gradient dtype {g.dtype} differs from the parameter's {p.dtype}")
-            if check and not math.isfinite(_C.sum_squares([g])):
-                raise FloatingPointError("a gradient holds NaN or Inf (check_finite=True)")
             yield p, g
 
     def _state_buffer(self, p, name, init=0.0):

@@ -31,6 +31,7 @@ class SGD(Optimizer):
     @no_grad()
     def step(self, closure=None):
         loss = closure() if closure is not None else None
+        self._check_finite()
         for g in self.param_groups:
             for p, grad in self._grads(g):
                 buf = None
@@ -68,6 +69,7 @@ class Adam(Optimizer):
     @no_grad()
     def step(self, closure=None):
         loss = closure() if closure is not None else None
+        self._check_finite()
         for g in self.param_groups:
             b1, b2 = g["betas"]
             for p, grad in self._grads(g):
@@ -112,6 +114,7 @@ class Adagrad(Optimizer):
     @no_grad()
     def step(self, closure=None):
         loss = closure() if closure is not None else None
+        self._check_finite()
         for g in self.param_groups:
             for p, grad in self._grads(g):
                 st = self.state.setdefault(p, {})
@@ -142,6 +145,7 @@ class RMSprop(Optimizer):
     @no_grad()
     def step(self, closure=None):
         loss = closure() if closure is not None else None
+        self._check_finite()
         for g in self.param_groups:
             for p, grad in self._grads(g):
                 st = self.state.setdefault(p, {})
