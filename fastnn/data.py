@@ -1,0 +1,189 @@
+"""fastnn.data: minibatches without per-sample Python.
+
+DataLoader takes a TensorDataset, a tuple of arrays/tensors (e.g. ``(X, y)``)
+or a single array; every batch is gathered in one kernel call per array
+(fastnn.ops.gather_rows for float and uint8 data, numpy's take for labels).
+uint8 arrays (images kept as bytes) come out as float32 scaled by ``scale``
+(1/255 by default, as torchvision's ToTensor). Shuffling draws a permutation
+per epoch from a seeded generator: the same seed gives the same batches, and
+every sample appears once per epoch.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from . import _C
+from .tensor import Tensor, default_generator
+
+
+def _array(x, name="array"):
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, np.ndarray):
+        return x
+    raise TypeError(f"{name} must be a numpy array or a fastnn.Tensor, got {type(x).__name__}")
+
+
+class TensorDataset:
+    """Arrays or tensors sharing their first dimension; item i is the tuple
+    of their i-th rows."""
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one array")
+        self.arrays = [_array(t, f"tensors[{i}]") for i, t in enumerate(tensors)]
+        n = self.arrays[0].shape[0] if self.arrays[0].ndim else None
+        for i, a in enumerate(self.arrays):
+            if a.ndim == 0 or a.shape[0] != n:
+                raise ValueError(f"tensors[{i}] has {a.shape[0] if a.ndim else 0} rows but "
+                                 f"tensors[0] has {n}: all must share the first dimension")
+
+    def __len__(self):
+        return self.arrays[0].shape[0]
+
+    def __getitem__(self, index):
+        return tuple(Tensor._make(a[index]) for a in self.arrays)
+
+
+def _as_dataset(data):
+    if isinstance(data, TensorDataset):
+        return data, False
+    if isinstance(data, (tuple, list)):
+        return TensorDataset(*data), False
+    return TensorDataset(data), True
+
+
+def _generator(seed, generator):
+    if generator is not None:
+        return generator
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        return np.random.default_rng(int(seed))
+    return None
+
+
+class DataLoader:
+    """Iterate over minibatches of `dataset` as tuples of Tensors (a single
+    Tensor when the dataset is one array).
+
+    batch_size, shuffle, drop_last as in PyTorch; seed (or a numpy
+    generator) makes the shuffling reproducible, else fastnn's generator
+    (fastnn.manual_seed) is used. scale: the factor for uint8 arrays (float32
+    out, 1/255 by default); dtype: their output dtype."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
+                 generator=None, scale=1.0 / 255, dtype=np.float32):
+        self.dataset, self._single = _as_dataset(dataset)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self._gen = _generator(seed, generator)
+        self.scale = float(scale)
+        self.dtype = np.dtype(dtype)
+
+    def __len__(self):
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _order(self):
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n, dtype=np.int64)
+        gen = self._gen if self._gen is not None else default_generator()
+        return gen.permutation(n).astype(np.int64)
+
+    def _gather(self, a, idx):
+        if a.dtype == np.uint8 and a.ndim >= 1:
+            return _C.gather_rows(a, idx, scale=self.scale, dtype=self.dtype)
+        if a.dtype in (np.float32, np.float64) and a.ndim >= 1:
+            return _C.gather_rows(a, idx)
+        return np.take(a, idx, axis=0)
+
+    def __iter__(self):
+        order = self._order()
+        n, bs = len(order), self.batch_size
+        stop = n - n % bs if self.drop_last else n
+        for start in range(0, stop, bs):
+            idx = order[start:start + bs]
+            batch = tuple(Tensor._make(self._gather(a, idx)) for a in self.dataset.arrays)
+            yield batch[0] if self._single else batch
+
+
+def _lengths(n, lengths):
+    if all(isinstance(x, float) and 0 <= x <= 1 for x in lengths) and math.isclose(sum(lengths), 1.0):
+        sizes = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(sizes)):          # spread the remainder, as PyTorch does
+            sizes[i % len(sizes)] += 1
+        return sizes
+    sizes = [int(x) for x in lengths]
+    if sum(sizes) != n or min(sizes) < 0:
+        raise ValueError(f"lengths {list(lengths)} must be non-negative and sum to the dataset "
+                         f"size {n} (or be fractions summing to 1)")
+    return sizes
+
+
+def random_split(dataset, lengths, seed=None, generator=None):
+    """Split a dataset into non-overlapping random parts of the given lengths
+    (counts, or fractions summing to 1). Returns TensorDatasets."""
+    ds, _ = _as_dataset(dataset)
+    sizes = _lengths(len(ds), list(lengths))
+    gen = _generator(seed, generator) or default_generator()
+    perm = gen.permutation(len(ds))
+    parts, start = [], 0
+    for size in sizes:
+        idx = perm[start:start + size]
+        parts.append(TensorDataset(*[np.take(a, idx, axis=0) for a in ds.arrays]))
+        start += size
+    return parts
+
+
+def train_test_split(*arrays, test_size=0.25, shuffle=True, seed=None):
+    """As scikit-learn's: returns [a_train, a_test, b_train, b_test, ...];
+    test_size a fraction or a count."""
+    if not arrays:
+        raise ValueError("train_test_split needs at least one array")
+    arrs = [_array(a, f"arrays[{i}]") for i, a in enumerate(arrays)]
+    n = arrs[0].shape[0]
+    if any(a.shape[0] != n for a in arrs):
+        raise ValueError("all arrays must have the same number of rows")
+    n_test = int(math.ceil(test_size * n)) if isinstance(test_size, float) else int(test_size)
+    if not 0 < n_test < n:
+        raise ValueError(f"test_size={test_size} leaves no train or no test rows out of {n}")
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    test, train = order[:n_test], order[n_test:]
+    out = []
+    for a, orig in zip(arrs, arrays):
+        wrap = (lambda x: Tensor._make(x)) if isinstance(orig, Tensor) else (lambda x: x)
+        out += [wrap(np.take(a, train, axis=0)), wrap(np.take(a, test, axis=0))]
+    return out
+
+
+class KFold:
+    """K-fold cross-validation indices, as scikit-learn's KFold: split(X)
+    yields (train_index, test_index) with the first n % k folds one larger."""
+
+    def __init__(self, n_splits=5, shuffle=False, seed=None):
+        if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or n_splits < 2:
+            raise ValueError(f"n_splits must be an int >= 2, got {n_splits!r}")
+        self.n_splits, self.shuffle, self.seed = int(n_splits), bool(shuffle), seed
+
+    def get_n_splits(self, X=None):
+        return self.n_splits
+
+    def split(self, X):
+        n = len(X) if not isinstance(X, numbers.Integral) else int(X)
+        if self.n_splits > n:
+            raise ValueError(f"cannot have n_splits={self.n_splits} greater than the number of samples {n}")
+        order = np.random.default_rng(self.seed).permutation(n) if self.shuffle else np.arange(n)
+        sizes = np.full(self.n_splits, n // self.n_splits)
+        sizes[: n % self.n_splits] += 1
+        start = 0
+        for size in sizes:
+            test = order[start:start + size]
+            train = np.concatenate([order[:start], order[start + size:]])
+            yield train, test
+            start += size

@@ -1,0 +1,144 @@
+"""fastnn.datasets: Fashion-MNIST from its standard IDX files on disk (never
+downloaded), and the chapters' synthetic data sets.
+
+load_fashion_mnist(root) looks in `root`, then $FASTNN_DATA, then
+/usr/share/datasets/fashion-mnist (where Debian's dataset-fashion-mnist
+package installs the files), and returns Keras-style arrays: uint8 images
+N×28×28 and int64 labels.
+"""
+import gzip
+import math
+import os
+import struct
+import zlib
+
+import numpy as np
+
+from .tensor import Tensor, default_generator
+
+FASHION_MNIST_CLASSES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
+                         "sneaker", "bag", "ankle boot"]
+FASHION_MNIST_FILES = {"train_images": "train-images-idx3-ubyte.gz",
+                       "train_labels": "train-labels-idx1-ubyte.gz",
+                       "test_images": "t10k-images-idx3-ubyte.gz",
+                       "test_labels": "t10k-labels-idx1-ubyte.gz"}
+DEFAULT_DIR = "/usr/share/datasets/fashion-mnist"
+HOW_TO_GET = ("install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or "
+              "put the four files train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+              "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (from the Fashion-MNIST "
+              "project) in a folder and pass root= or set FASTNN_DATA")
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """The data set's files are not where fastnn looked."""
+
+
+def get_fashion_mnist_labels(labels):
+    """Class names for numeric labels (as d2l's function of that name)."""
+    return [FASHION_MNIST_CLASSES[int(i)] for i in np.asarray(labels).ravel()]
+
+
+def read_idx(path, magic, ndim):
+    """Read one gzipped IDX file: big-endian magic, ndim dimensions, bytes.
+    Raises ValueError naming the file on a wrong magic, a bad size or a
+    corrupt archive."""
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as e:
+        raise ValueError(f"{path}: not a readable gzip file ({e}); the file is damaged: "
+                         f"{HOW_TO_GET}") from None
+    head = 4 + 4 * ndim
+    if len(raw) < head:
+        raise ValueError(f"{path}: truncated ({len(raw)} bytes, the header alone is {head})")
+    got = struct.unpack(">I", raw[:4])[0]
+    if got != magic:
+        raise ValueError(f"{path}: wrong magic number {got:#010x}, expected {magic:#010x} "
+                         f"(an IDX file of {ndim} dimension(s) of unsigned bytes)")
+    dims = struct.unpack(">" + "I" * ndim, raw[4:head])
+    size = int(np.prod(dims))
+    if len(raw) - head != size:
+        raise ValueError(f"{path}: holds {len(raw) - head} data bytes but its header announces "
+                         f"{dims} = {size}; the file is truncated or damaged")
+    return np.frombuffer(raw, dtype=np.uint8, offset=head).reshape(dims).copy()
+
+
+def _fashion_dir(root):
+    tried = []
+    for d in (root, os.environ.get("FASTNN_DATA"), DEFAULT_DIR):
+        if not d:
+            continue
+        tried.append(d)
+        if all(os.path.isfile(os.path.join(d, f)) for f in FASHION_MNIST_FILES.values()):
+            return d
+    missing = "; ".join(tried) if tried else "(no folder)"
+    raise DatasetNotFoundError(f"Fashion-MNIST not found (looked in: {missing}): {HOW_TO_GET}")
+
+
+def load_fashion_mnist(root=None):
+    """((X_train, y_train), (X_test, y_test)): uint8 images (60000×28×28 and
+    10000×28×28) and int64 labels in [0, 10). Checks magic numbers, sizes and
+    that images and labels agree in count."""
+    d = _fashion_dir(root)
+    out = []
+    for split in ("train", "test"):
+        img_path = os.path.join(d, FASHION_MNIST_FILES[f"{split}_images"])
+        lab_path = os.path.join(d, FASHION_MNIST_FILES[f"{split}_labels"])
+        X = read_idx(img_path, 0x00000803, 3)
+        y = read_idx(lab_path, 0x00000801, 1).astype(np.int64)
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"{img_path} has {X.shape[0]} images but {lab_path} has "
+                             f"{y.shape[0]} labels")
+        if X.shape[1:] != (28, 28):
+            raise ValueError(f"{img_path}: images are {X.shape[1:]}, expected 28×28")
+        if y.size and y.max() >= 10:
+            raise ValueError(f"{lab_path}: label {int(y.max())} is not a Fashion-MNIST class (0-9)")
+        out.append((X, y))
+    return tuple(out)
+
+
+def _rng(seed):
+    return np.random.default_rng(seed) if seed is not None else default_generator()
+
+
+def synthetic_linear(w, b, n, noise=0.01, seed=None, dtype=np.float32):
+    """The linear-regression chapter's data: X ~ N(0, 1) of shape (n, len(w)),
+    y = X w + b + N(0, noise²) of shape (n, 1). Returns Tensors (X, y)."""
+    w = np.asarray(w._data if isinstance(w, Tensor) else w, dtype=np.float64).ravel()
+    rng = _rng(seed)
+    X = rng.normal(0, 1, (n, w.size))
+    y = X @ w + b + rng.normal(0, noise, n)
+    return Tensor._make(X.astype(dtype)), Tensor._make(y.reshape(-1, 1).astype(dtype))
+
+
+def polynomial_data(n_train=100, n_test=100, max_degree=20, true_w=(5, 1.2, -3.4, 5.6),
+                    noise=0.1, seed=None, dtype=np.float32):
+    """The polynomial-fitting chapter's data: x ~ N(0, 1), features
+    x^i / i! for i < max_degree, labels = features · w + N(0, noise²) with w
+    zero beyond true_w. Returns (w, x, features, labels) as arrays."""
+    rng = _rng(seed)
+    w = np.zeros(max_degree)
+    w[: len(true_w)] = true_w
+    x = rng.normal(size=(n_train + n_test, 1))
+    rng.shuffle(x)
+    feats = np.power(x, np.arange(max_degree).reshape(1, -1))
+    feats /= np.array([math.gamma(i + 1) for i in range(max_degree)])
+    labels = feats @ w + rng.normal(scale=noise, size=n_train + n_test)
+    return (w.astype(dtype), x.astype(dtype), feats.astype(dtype), labels.astype(dtype))
+
+
+def xor(dtype=np.float32):
+    """The four XOR points and their labels (X (4, 2), y (4,) int64)."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=dtype)
+    return Tensor._make(X), Tensor._make(np.array([0, 1, 1, 0], dtype=np.int64))
+
+
+def high_dim_linear(n_train=20, n_test=100, num_inputs=200, seed=None, dtype=np.float32):
+    """The weight-decay chapter's data: y = 0.05 + Σ 0.01·x_i + N(0, 0.01²)
+    with 200 inputs and only 20 training samples. Returns ((X_train,
+    y_train), (X_test, y_test)) as Tensors."""
+    rng = _rng(seed)
+    w = np.full(num_inputs, 0.01)
+    tr = synthetic_linear(w, 0.05, n_train, 0.01, seed=rng.integers(1 << 62), dtype=dtype)
+    te = synthetic_linear(w, 0.05, n_test, 0.01, seed=rng.integers(1 << 62), dtype=dtype)
+    return tr, te
