@@ -18,7 +18,7 @@ from .tensor_ops import (abs, argmax, clamp, clip, exp, flatten, log, matmul, ma
                          tanh, transpose, unsqueeze, where)
 from . import nn  # noqa: E402  (nn builds on the names above)
 from . import optim  # noqa: E402
-from . import data, datasets  # noqa: E402
+from . import data, datasets, train  # noqa: E402
 
 _apply_environment()
 
@@ -40,7 +40,7 @@ def stack(tensors, dim=0):
                                    for t in tensors], axis=dim))
 
 
-__all__ = ["ops", "nn", "optim", "data", "datasets", "info", "set_num_threads", "get_num_threads", "__version__",
+__all__ = ["ops", "nn", "optim", "data", "datasets", "train", "info", "set_num_threads", "get_num_threads", "__version__",
            "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "zeros_like",
            "ones_like", "full", "empty", "randn", "rand", "randint", "normal", "arange",
            "linspace", "manual_seed", "no_grad", "enable_grad", "is_grad_enabled", "save", "load",

@@ -234,10 +234,14 @@ def test_save_is_atomic_and_load_runs_no_code(tmp_path):
     np.savez(evil, obj=np.array([object()], dtype=object))
     with pytest.raises(ValueError, match="not a fastnn save file"):
         fnn.load(evil)
-    nested = {"model": {"w": fnn.ones(2)}, "epoch": 3}
+    nested = {"model": {"w": fnn.ones(2)}, "epoch": 3, "betas": (0.9, 0.999), "best": float("inf"),
+              "state": {0: {"step": 5, "exp_avg": np.arange(3.0)}}, "name": "adam", "none": None}
     fnn.save(nested, path)
     back = fnn.load(path)
-    assert back["epoch"].item() == 3 and back["model"]["w"].shape == (2,)
+    assert back["epoch"] == 3 and back["model"]["w"].shape == (2,)
+    assert back["betas"] == (0.9, 0.999) and back["best"] == float("inf") and back["none"] is None
+    assert back["state"][0]["step"] == 5 and back["name"] == "adam"
+    np.testing.assert_array_equal(back["state"][0]["exp_avg"].numpy(), np.arange(3.0))
 
 
 @needs_torch
