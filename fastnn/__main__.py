@@ -1,4 +1,4 @@
-"""Command line: ``python -m fastnn info``."""
+"""Command line: ``python -m fastnn info`` and ``python -m fastnn demo``."""
 import argparse
 import sys
 
@@ -27,12 +27,25 @@ def cmd_info(args):
     return 0 if err < 1e-5 else 1
 
 
+def cmd_demo(args):
+    from fastnn import demo
+    demo.run(epochs=args.epochs, root=args.data, threads=args.threads, out=args.out,
+             progress=not args.no_progress)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m fastnn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="build facts (SIMD path, OpenMP, threads) and a quick self-check")
+    d = sub.add_parser("demo", help="train the chapters' MLP on Fashion-MNIST")
+    d.add_argument("--epochs", type=int, default=10)
+    d.add_argument("--data", default=None, help="folder with the four Fashion-MNIST .gz files")
+    d.add_argument("--threads", type=int, default=None)
+    d.add_argument("--out", default="fastnn-demo.png", help="PNG for the curves ('' for none)")
+    d.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    return {"info": cmd_info}[args.command](args)
+    return {"info": cmd_info, "demo": cmd_demo}[args.command](args)
 
 
 if __name__ == "__main__":

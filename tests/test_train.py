@@ -102,3 +102,16 @@ def test_progress_bar_runs(capsys):
     train.fit(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=0.1),
               data.DataLoader((X, y), batch_size=16), 1, progress=True)
     assert "epoch 1/1" in capsys.readouterr().out
+
+
+def test_demo_command_runs(tmp_path):
+    """python -m fastnn demo: one epoch, on Fashion-MNIST if installed, else on
+    the synthetic stand-in; prints the test accuracy and writes the curves."""
+    import subprocess
+    import sys
+    out = str(tmp_path / "demo.png")
+    r = subprocess.run([sys.executable, "-m", "fastnn", "demo", "--epochs", "1", "--no-progress",
+                        "--out", out], capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "test accuracy after 1 epochs" in r.stdout
+    assert os.path.exists(out)
