@@ -23,7 +23,8 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RESULTS = os.path.join(HERE, "results")
+# where JSON results go (FASTNN_BENCH_RESULTS redirects them, as the tests do)
+RESULTS = os.environ.get("FASTNN_BENCH_RESULTS") or os.path.join(HERE, "results")
 
 
 def optional(name):
@@ -36,8 +37,19 @@ def optional(name):
         return None
 
 
+_LIMITS = {}
+
+
 def limits(quick=False):
-    """FMA peak and memory bandwidth measured by bench/limits.c, or None."""
+    """FMA peak and memory bandwidth measured by bench/limits.c, or None
+    (measured once per process)."""
+    if quick in _LIMITS:
+        return _LIMITS[quick]
+    _LIMITS[quick] = _measure_limits(quick)
+    return _LIMITS[quick]
+
+
+def _measure_limits(quick):
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         print("note: no C compiler: the machine's limits are not measured")

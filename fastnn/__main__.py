@@ -1,4 +1,4 @@
-"""Command line: ``python -m fastnn info`` and ``python -m fastnn demo``."""
+"""Command line: ``python -m fastnn info | demo | bench``."""
 import argparse
 import sys
 
@@ -34,6 +34,18 @@ def cmd_demo(args):
     return 0
 
 
+def cmd_bench(args, rest):
+    import os
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
+    if not os.path.isfile(os.path.join(here, "run.py")):
+        print("the benchmark suite ships with fastnn's source checkout (bench/); clone the "
+              "repository and run this command there", file=sys.stderr)
+        return 2
+    sys.path.insert(0, here)
+    import run
+    return run.main(rest)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m fastnn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,7 +56,13 @@ def main(argv=None):
     d.add_argument("--threads", type=int, default=None)
     d.add_argument("--out", default="fastnn-demo.png", help="PNG for the curves ('' for none)")
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
+    sub.add_parser("bench", help="the benchmark suite (options: --suite, --threads, --quick; "
+                                 "see bench/run.py)", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        return cmd_bench(args, rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return {"info": cmd_info, "demo": cmd_demo}[args.command](args)
 
 
