@@ -1,0 +1,73 @@
+"""Every example runs with --quick and its output shows the claim it makes."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+def run(name, tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(EXAMPLES, name), "--quick", "--out", str(tmp_path)],
+                       cwd=EXAMPLES, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
+
+
+def numbers(pattern, text):
+    return [float(v) for v in re.findall(pattern, text)]
+
+
+def test_linear_regression_scratch(tmp_path):
+    out = run("linear_regression_scratch.py", tmp_path)
+    w_err, b_err = [float(v) for v in re.findall(r"max \|w - w_true\| = ([\d.]+), \|b - b_true\| = ([\d.]+)", out)[0]]
+    assert w_err < 0.05 and b_err < 0.05
+
+
+def test_linear_regression_concise_three_forms(tmp_path):
+    out = run("linear_regression_concise.py", tmp_path)
+    errs = re.findall(r"\[(\w+)\] max \|w - w_true\| = ([\d.]+), \|b - b_true\| = ([\d.]+)", out)
+    assert [e[0] for e in errs] == ["positional", "add_module", "OrderedDict"]
+    assert all(float(w) < 0.05 and float(b) < 0.05 for _, w, b in errs)
+
+
+def test_xor(tmp_path):
+    out = run("xor_perceptron_vs_mlp.py", tmp_path)
+    assert "XOR solved by the MLP: True; by the perceptron: False" in out
+
+
+def test_polynomial_fits(tmp_path):
+    out = run("polynomial_regression.py", tmp_path)
+    test_losses = numbers(r"final train loss [\d.]+, test loss ([\d.]+)", out)
+    good, under, over = test_losses
+    assert over > good and under > good
+    w = numbers(r"-?\d+\.\d+", out.split("--- good fit")[1].split("final")[0])
+    assert max(abs(a - b) for a, b in zip(w[0:4], [5, 1.2, -3.4, 5.6])) < 0.5
+    assert os.path.exists(os.path.join(str(tmp_path), "polynomial_regression.png"))
+
+
+def test_weight_decay_shrinks_norm(tmp_path):
+    out = run("weight_decay.py", tmp_path)
+    s0, s3, c0, c3 = [float(v) for v in re.findall(r"scratch ([\d.]+) -> ([\d.]+), concise ([\d.]+) -> ([\d.]+)", out)[0]]
+    assert s3 < s0 and c3 < c0
+
+
+def test_one_step_walkthrough(tmp_path):
+    out = run("one_step_walkthrough.py", tmp_path)
+    assert "gradients:" in out and "decreased = True" in out
+
+
+def test_net_3_5_5_3_1(tmp_path):
+    out = run("net_3_5_5_3_1.py", tmp_path)
+    test_loss, variance = [float(v) for v in
+                           re.findall(r"test loss ([\d.]+) \(the target's variance is ([\d.]+)\)", out)[0]]
+    assert test_loss < 0.2 * variance
+    assert "0.weight: shape (5, 3)" in out and "6.bias: shape (1,)" in out
+
+
+def test_activation_plots(tmp_path):
+    out = run("activation_plots.py", tmp_path)
+    assert "sigmoid: at x = 0 value 0.500, max slope 0.250" in out
+    assert os.path.exists(os.path.join(str(tmp_path), "activation_plots.png"))
