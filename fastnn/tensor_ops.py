@@ -466,8 +466,9 @@ class MaximumBackward(Node):
 
     def backward(self, g):
         A, B = self.A, self.B
-        # ties split the gradient equally, as PyTorch does
-        wa = (A > B) + 0.5 * (A == B)
+        # ties split the gradient equally, as PyTorch does (weights in g's dtype)
+        half = g.dtype.type(0.5)
+        wa = (A > B).astype(g.dtype) + half * (A == B)
         ga = _unbroadcast(g * wa, np.shape(A)) if self.inputs[0] is not None else None
         gb = _unbroadcast(g * (1 - wa), np.shape(B)) if self.inputs[1] is not None else None
         return ga, gb

@@ -71,3 +71,23 @@ def test_activation_plots(tmp_path):
     out = run("activation_plots.py", tmp_path)
     assert "sigmoid: at x = 0 value 0.500, max slope 0.250" in out
     assert os.path.exists(os.path.join(str(tmp_path), "activation_plots.png"))
+
+
+def test_softmax_regression(tmp_path):
+    out = run("softmax_regression.py", tmp_path)
+    scratch, concise = [float(v) for v in re.findall(r"test accuracy: scratch ([\d.]+), concise ([\d.]+)", out)[0]]
+    assert scratch > 0.5 and concise > 0.5          # 10 classes: chance is 0.1
+
+
+def test_mlp_fashion_mnist(tmp_path):
+    out = run("mlp_fashion_mnist.py", tmp_path)
+    scratch, concise = [float(v) for v in re.findall(r"test accuracy: scratch ([\d.]+), concise ([\d.]+)", out)[0]]
+    assert scratch > 0.3 and concise > 0.3
+    assert os.path.exists(os.path.join(str(tmp_path), "mlp_predictions.png"))
+
+
+def test_dropout(tmp_path):
+    out = run("dropout.py", tmp_path)
+    assert "[0., 0., 0., 0., 0., 0., 0., 0.]" in out              # p = 1 zeros everything
+    accs = [float(v) for v in re.findall(r"test acc ([\d.]+)", out)]
+    assert len(accs) == 2 and min(accs) > 0.15

@@ -206,3 +206,16 @@ def test_float32_autograd_matches_float64():
         grads.append((x.grad.numpy(), w.grad.numpy()))
     for g32, g64 in zip(*grads):
         np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["maximum", "max", "clamp", "abs", "div", "pow", "where"])
+def test_float32_gradients_stay_float32(op):
+    """No op turns a float32 gradient into float64 (it would break the next kernel)."""
+    x = fnn.randn(4, 3, requires_grad=True)
+    z = fnn.zeros(4, 3)
+    out = {"maximum": lambda: fnn.maximum(x, z), "max": lambda: fnn.max(x, z),
+           "clamp": lambda: x.clamp(-0.5, 0.5), "abs": lambda: abs(x),
+           "div": lambda: x / (x * x + 1), "pow": lambda: (x * x + 1) ** 0.5,
+           "where": lambda: fnn.where(x > 0, x, z)}[op]()
+    (out @ fnn.ones(3, 2)).sum().backward()
+    assert x.grad.dtype == fnn.float32
