@@ -91,3 +91,34 @@ def test_dropout(tmp_path):
     assert "[0., 0., 0., 0., 0., 0., 0., 0.]" in out              # p = 1 zeros everything
     accs = [float(v) for v in re.findall(r"test acc ([\d.]+)", out)]
     assert len(accs) == 2 and min(accs) > 0.15
+
+
+def test_optimizer_comparison(tmp_path):
+    out = run("optimizer_comparison.py", tmp_path)
+    losses = dict(re.findall(r"^(.+?)\s*: final batch loss ([\d.]+)", out, re.M))
+    assert set(losses) == {"SGD lr 0.1", "momentum 0.9", "Adagrad", "RMSprop", "Adam"}
+    assert all(float(v) < 2.3 for v in losses.values())        # all below the untrained log(10)
+    assert os.path.exists(os.path.join(str(tmp_path), "optimizer_comparison.png"))
+
+
+def test_kfold_model_selection(tmp_path):
+    out = run("kfold_model_selection.py", tmp_path)
+    scores = {int(k): float(v) for k, v in re.findall(r"(\d+) features: mean validation loss over 5 folds ([\d.]+)", out)}
+    best = int(re.search(r"chosen number of features: (\d+)", out).group(1))
+    assert best == min(scores, key=scores.get)
+    assert scores[1] > scores[best] and 3 <= best <= 6     # under-fitting models are not chosen
+
+
+def test_initialization_gradient_norms(tmp_path):
+    out = run("initialization.py", tmp_path)
+    first = {(a, i): float(n) for a, i, n in
+             re.findall(r"^(\w+)\s+(N\(0, 0\.01\)|Xavier|He)\s+grad norm, first layer ([\d.e+-]+)", out, re.M)}
+    assert first[("relu", "He")] > 1e3 * first[("relu", "N(0, 0.01)")]   # small weights vanish
+    assert first[("relu", "Xavier")] > first[("sigmoid", "Xavier")]
+
+
+def test_lr_schedule(tmp_path):
+    out = run("lr_schedule.py", tmp_path)
+    assert "lr per epoch [0.4, 0.4, 0.2, 0.2]" in out
+    accs = [float(v) for v in re.findall(r"test acc ([\d.]+)", out)]
+    assert len(accs) == 2 and min(accs) > 0.5
