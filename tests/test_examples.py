@@ -122,3 +122,34 @@ def test_lr_schedule(tmp_path):
     assert "lr per epoch [0.4, 0.4, 0.2, 0.2]" in out
     accs = [float(v) for v in re.findall(r"test acc ([\d.]+)", out)]
     assert len(accs) == 2 and min(accs) > 0.5
+
+
+def torch_version(name, tmp_path):
+    """The example with its fastnn imports switched back to PyTorch (the
+    port's only change), written beside a copy of _common.py."""
+    import shutil
+    src = open(os.path.join(EXAMPLES, name)).read().splitlines()
+    lines = [l.replace("import fastnn as torch", "import torch").replace("from fastnn import", "from torch import")
+             if l.startswith(("import fastnn", "from fastnn")) else l for l in src]
+    shutil.copy(os.path.join(EXAMPLES, "_common.py"), str(tmp_path))
+    path = os.path.join(str(tmp_path), "torch_" + name)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("name", ["linear_regression_scratch.py", "one_step_walkthrough.py"])
+def test_same_code_runs_under_pytorch(tmp_path, name):
+    """Only the imports differ: the original PyTorch code runs and agrees."""
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    path = torch_version(name, tmp_path)
+    r = subprocess.run([sys.executable, path, "--quick", "--out", str(tmp_path)], cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    ours = run(name, tmp_path)
+    if name == "one_step_walkthrough.py":
+        pick = lambda out: [float(v) for v in re.findall(r"new loss ([\d.]+) \(was ([\d.]+)\)", out)[0]]  # noqa: E731
+        assert pick(r.stdout) == pytest.approx(pick(ours), rel=1e-5)
+    else:
+        w_err = float(re.findall(r"max \|w - w_true\| = ([\d.]+)", r.stdout)[0])
+        assert w_err < 0.05
