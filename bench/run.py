@@ -6,7 +6,8 @@
 Suites: limits (FMA peak, bandwidth), kernels (GEMM and fused linear,
 activations, losses, dropout, gather, optimizer steps), train (epochs of the
 chapters' MLPs beside PyTorch, numpy and scikit-learn), latency (per-step
-overhead of small nets, one-sample inference), all (the default). After
+overhead of small nets, one-sample inference), examples (the Fashion-MNIST
+example scripts beside the same scripts on PyTorch), all (the default). After
 the runs, BENCHMARKS.md is written from the newest JSON of each kind.
 """
 import argparse
@@ -21,6 +22,7 @@ SUITES = {
     "kernels": ["gemm", "kernels", "optim"],
     "train": ["train"],
     "latency": ["overhead"],
+    "examples": ["examples"],
 }
 
 

@@ -2,12 +2,12 @@
 1, then the MLP 784-256-256-10 with dropout 0.2 and 0.5 after each hidden
 ReLU, SGD lr 0.5, from scratch (a Net class) and concise (nn.Dropout)."""
 import fastnn as torch
-from fastnn import nn, optim, train
+from fastnn import nn, optim
 
-from _common import args, fashion_mnist
+from _common import args, fashion_mnist, train_ch3
 
 a = args(__doc__)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 
 
 def dropout_layer(X, dropout):
@@ -52,7 +52,7 @@ class Net(nn.Module):
 
 num_epochs = 10 if not a.quick else 2
 lr, batch_size = 0.5, 256
-train_iter, test_iter = fashion_mnist(a.quick, batch_size)
+train_iter, test_iter = fashion_mnist(a.quick, batch_size, seed=a.seed)
 loss = nn.CrossEntropyLoss()
 results = {}
 for name, net in (("scratch", Net(num_inputs, num_outputs, num_hiddens1, num_hiddens2)),
@@ -60,8 +60,7 @@ for name, net in (("scratch", Net(num_inputs, num_outputs, num_hiddens1, num_hid
                                             nn.Dropout(dropout1), nn.Linear(num_hiddens1, num_hiddens2),
                                             nn.ReLU(), nn.Dropout(dropout2), nn.Linear(num_hiddens2, 10)))):
     net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
-    h = train.fit(net, loss, optim.SGD(net.parameters(), lr=lr), train_iter, num_epochs,
-                  val_data=test_iter, progress=False)
+    h = train_ch3(net, train_iter, test_iter, loss, num_epochs, optim.SGD(net.parameters(), lr=lr))
     results[name] = h
     print(f"[{name}] train loss {h['loss'][-1]:.4f}, train acc {h['accuracy'][-1]:.4f}, "
           f"test acc {h['val_accuracy'][-1]:.4f}")

@@ -9,7 +9,7 @@ from fastnn import nn
 from _common import args
 
 a = args(__doc__)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 depth, width = (10, 128) if not a.quick else (8, 64)
 X = torch.randn(64, width)
 y = torch.randint(0, 10, (64,))

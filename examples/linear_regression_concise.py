@@ -10,10 +10,10 @@ from fastnn.datasets import synthetic_linear
 from _common import args
 
 a = args(__doc__)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 true_w, true_b = torch.tensor([2, -3.4]), 4.2
-features, labels = synthetic_linear(true_w, true_b, 1000, noise=0.01, seed=0)
-data_iter = DataLoader(TensorDataset(features, labels), batch_size=10, shuffle=True, seed=0)
+features, labels = synthetic_linear(true_w, true_b, 1000, noise=0.01, seed=a.seed)
+data_iter = DataLoader(TensorDataset(features, labels), batch_size=10, shuffle=True, seed=a.seed)
 
 forms = {
     "positional": lambda: nn.Sequential(nn.Linear(2, 1)),

@@ -5,16 +5,15 @@ curves and a prediction grid are saved."""
 import numpy as np
 
 import fastnn as torch
-from fastnn import nn, optim, train
-from fastnn.datasets import get_fashion_mnist_labels
+from fastnn import nn, optim
 
-from _common import args, fashion_mnist
+from _common import args, fashion_mnist, get_fashion_mnist_labels, predict_ch3, train_ch3
 
 a = args(__doc__)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 batch_size, lr = 256, 0.1
 num_epochs = 10 if not a.quick else 2
-train_iter, test_iter = fashion_mnist(a.quick, batch_size)
+train_iter, test_iter = fashion_mnist(a.quick, batch_size, seed=a.seed)
 
 # ---- from scratch
 num_inputs, num_outputs, num_hiddens = 784, 10, 256
@@ -52,15 +51,15 @@ scratch_acc = correct / total
 # ---- concise
 net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
 net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
-history = train.fit(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=lr), train_iter,
-                    num_epochs, val_data=test_iter, progress=False)
+history = train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(), num_epochs,
+                    optim.SGD(net.parameters(), lr=lr))
 for e, (l, acc, vacc) in enumerate(zip(history["loss"], history["accuracy"], history["val_accuracy"])):
     print(f"[concise] epoch {e + 1}: train loss {l:.4f}, train acc {acc:.4f}, test acc {vacc:.4f}")
 print(f"test accuracy: scratch {scratch_acc:.4f}, concise {history['val_accuracy'][-1]:.4f}")
 
 # the prediction grid (d2l's predict_ch3)
 X, y = next(iter(test_iter))
-preds = train.predict(net, X[:18]).argmax(1)
+preds = predict_ch3(net, X[:18])
 titles = [f"{t}\n{p}" for t, p in zip(get_fashion_mnist_labels(y.numpy()[:18]),
                                          get_fashion_mnist_labels(preds))]
 try:

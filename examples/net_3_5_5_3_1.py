@@ -10,7 +10,7 @@ from fastnn.data import DataLoader
 from _common import args
 
 a = args(__doc__)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 rng = np.random.default_rng(0)
 X = rng.uniform(-1, 1, (1000, 3)).astype(np.float32)
 y = (X[:, 0] ** 2 + 2 * X[:, 1] - 0.5 * X[:, 2] + rng.normal(0, 0.05, 1000)).astype(np.float32)
@@ -20,7 +20,7 @@ net = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 5), nn.ReLU(),
                     nn.Linear(5, 3), nn.ReLU(), nn.Linear(3, 1))
 loss_fn = nn.MSELoss()
 opt = optim.Adam(net.parameters(), lr=0.01)
-loader = DataLoader((Xtr, ytr), batch_size=32, shuffle=True, seed=0)
+loader = DataLoader((Xtr, ytr), batch_size=32, shuffle=True, seed=a.seed)
 epochs = 100 if not a.quick else 40
 for epoch in range(epochs):
     for xb, yb in loader:

@@ -7,7 +7,7 @@ from fastnn import nn, optim
 from _common import args
 
 a = args(__doc__)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 net = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 1))
 with torch.no_grad():
     net[0].weight.copy_(torch.tensor([[0.5], [-0.3]]))

@@ -10,8 +10,8 @@ from fastnn import nn, optim
 from _common import args, fashion_mnist
 
 a = args(__doc__)
-torch.manual_seed(0)
-train_iter, test_iter = fashion_mnist(a.quick, batch_size=256)
+torch.manual_seed(a.seed)
+train_iter, test_iter = fashion_mnist(a.quick, batch_size=256, seed=a.seed)
 epochs = 5 if not a.quick else 2
 base = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 start = copy.deepcopy(base.state_dict())
@@ -26,7 +26,7 @@ loss_fn = nn.CrossEntropyLoss()
 curves = {}
 for name, make in choices.items():
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-    net.load_state_dict({k: v.numpy().copy() for k, v in start.items()})
+    net.load_state_dict(start)
     opt = make(net.parameters())
     losses = []
     for epoch in range(epochs):

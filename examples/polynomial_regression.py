@@ -11,8 +11,8 @@ from fastnn.datasets import polynomial_data
 from _common import args
 
 a = args(__doc__)
-torch.manual_seed(0)
-true_w, features, poly_features, labels = polynomial_data(seed=0)
+torch.manual_seed(a.seed)
+true_w, features, poly_features, labels = polynomial_data(seed=a.seed)
 n_train = 100
 
 
@@ -26,7 +26,7 @@ def train(train_features, test_features, train_labels, test_labels, num_epochs):
     net = nn.Sequential(nn.Linear(train_features.shape[-1], 1, bias=False))
     batch_size = min(10, train_labels.shape[0])
     train_iter = DataLoader((train_features, train_labels.reshape(-1, 1)), batch_size=batch_size,
-                            shuffle=True, seed=0)
+                            shuffle=True, seed=a.seed)
     trainer = optim.SGD(net.parameters(), lr=0.01)
     Xtr, ytr = torch.from_numpy(train_features), torch.from_numpy(train_labels)
     Xte, yte = torch.from_numpy(test_features), torch.from_numpy(test_labels)

@@ -1,16 +1,17 @@
 """Softmax regression on Fashion-MNIST (d2l 3.6 and 3.7), from scratch
 (softmax, cross_entropy by indexing y_hat[range(n), y], a hand-written sgd)
-and concise (nn.Flatten + nn.Linear, nn.CrossEntropyLoss, optim.SGD)."""
+and concise (nn.Flatten + nn.Linear, nn.CrossEntropyLoss, optim.SGD,
+d2l's train_ch3)."""
 import fastnn as torch
-from fastnn import nn, optim, train
+from fastnn import nn, optim
 
-from _common import args, fashion_mnist
+from _common import args, fashion_mnist, train_ch3
 
 a = args(__doc__)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 batch_size, lr = 256, 0.1
 num_epochs = 10 if not a.quick else 2
-train_iter, test_iter = fashion_mnist(a.quick, batch_size)
+train_iter, test_iter = fashion_mnist(a.quick, batch_size, seed=a.seed)
 
 # ---- from scratch
 num_inputs, num_outputs = 784, 10
@@ -62,8 +63,8 @@ scratch_acc = test_acc
 # ---- concise
 net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
 net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
-history = train.fit(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=lr), train_iter,
-                    num_epochs, val_data=test_iter, progress=False)
+history = train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(), num_epochs,
+                    optim.SGD(net.parameters(), lr=lr))
 for e, (l, acc, vacc) in enumerate(zip(history["loss"], history["accuracy"], history["val_accuracy"])):
     print(f"[concise] epoch {e + 1}: loss {l:.4f}, train acc {acc:.4f}, test acc {vacc:.4f}")
 print(f"test accuracy: scratch {scratch_acc:.4f}, concise {history['val_accuracy'][-1]:.4f}")

@@ -10,10 +10,10 @@ from fastnn.datasets import high_dim_linear
 from _common import args
 
 a = args(__doc__)
-torch.manual_seed(0)
-(train_X, train_y), (test_X, test_y) = high_dim_linear(seed=0)
+torch.manual_seed(a.seed)
+(train_X, train_y), (test_X, test_y) = high_dim_linear(seed=a.seed)
 num_inputs, batch_size = 200, 5
-train_iter = DataLoader((train_X, train_y), batch_size=batch_size, shuffle=True, seed=0)
+train_iter = DataLoader((train_X, train_y), batch_size=batch_size, shuffle=True, seed=a.seed)
 num_epochs = 100 if not a.quick else 50
 
 

@@ -7,7 +7,7 @@ from fastnn.datasets import xor
 from _common import args
 
 a = args(__doc__)
-torch.manual_seed(0)
+torch.manual_seed(a.seed)
 X, y = xor()
 print("XOR inputs:\n", X, "\nlabels:", y)
 

@@ -18,7 +18,7 @@ def test_every_suite_runs_quick(tmp_path):
     r = subprocess.run([sys.executable, "-m", "fastnn", "bench", "--quick", "--threads", "1"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    for kind in ("gemm", "kernels", "optim", "train", "overhead"):
+    for kind in ("gemm", "kernels", "optim", "train", "overhead", "examples"):
         files = glob.glob(os.path.join(str(tmp_path), f"{kind}-*.json"))
         assert files, f"no {kind} results written"
         with open(files[0]) as f:
@@ -30,3 +30,4 @@ def test_every_suite_runs_quick(tmp_path):
     with open(report) as f:
         text = f.read()
     assert "## Training epochs" in text and "## GEMM and fused linear" in text
+    assert "## Example scripts beside PyTorch" in text

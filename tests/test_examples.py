@@ -9,9 +9,9 @@ import pytest
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
 
-def run(name, tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(EXAMPLES, name), "--quick", "--out", str(tmp_path)],
-                       cwd=EXAMPLES, capture_output=True, text=True, timeout=300)
+def run(name, tmp_path, *extra):
+    r = subprocess.run([sys.executable, os.path.join(EXAMPLES, name), "--quick", "--out", str(tmp_path)]
+                       + list(extra), cwd=EXAMPLES, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     return r.stdout
 
@@ -31,6 +31,14 @@ def test_linear_regression_concise_three_forms(tmp_path):
     errs = re.findall(r"\[(\w+)\] max \|w - w_true\| = ([\d.]+), \|b - b_true\| = ([\d.]+)", out)
     assert [e[0] for e in errs] == ["positional", "add_module", "OrderedDict"]
     assert all(float(w) < 0.05 and float(b) < 0.05 for _, w, b in errs)
+
+
+def test_seed_flag_reproduces_a_run(tmp_path):
+    """--seed picks the weights, batches and data draws: the same seed prints
+    the same figures, another seed others."""
+    first = run("mlp_fashion_mnist.py", tmp_path, "--seed", "3")
+    assert run("mlp_fashion_mnist.py", tmp_path, "--seed", "3") == first
+    assert run("mlp_fashion_mnist.py", tmp_path, "--seed", "4") != first
 
 
 def test_xor(tmp_path):
@@ -73,32 +81,48 @@ def test_activation_plots(tmp_path):
     assert os.path.exists(os.path.join(str(tmp_path), "activation_plots.png"))
 
 
-def test_softmax_regression(tmp_path):
-    out = run("softmax_regression.py", tmp_path)
+def check_softmax_regression(out, tmp_path):
     scratch, concise = [float(v) for v in re.findall(r"test accuracy: scratch ([\d.]+), concise ([\d.]+)", out)[0]]
     assert scratch > 0.5 and concise > 0.5          # 10 classes: chance is 0.1
 
 
-def test_mlp_fashion_mnist(tmp_path):
-    out = run("mlp_fashion_mnist.py", tmp_path)
+def check_mlp_fashion_mnist(out, tmp_path):
     scratch, concise = [float(v) for v in re.findall(r"test accuracy: scratch ([\d.]+), concise ([\d.]+)", out)[0]]
     assert scratch > 0.3 and concise > 0.3
     assert os.path.exists(os.path.join(str(tmp_path), "mlp_predictions.png"))
 
 
-def test_dropout(tmp_path):
-    out = run("dropout.py", tmp_path)
+def check_dropout(out, tmp_path):
     assert "[0., 0., 0., 0., 0., 0., 0., 0.]" in out              # p = 1 zeros everything
     accs = [float(v) for v in re.findall(r"test acc ([\d.]+)", out)]
     assert len(accs) == 2 and min(accs) > 0.15
 
 
-def test_optimizer_comparison(tmp_path):
-    out = run("optimizer_comparison.py", tmp_path)
+def check_optimizer_comparison(out, tmp_path):
     losses = dict(re.findall(r"^(.+?)\s*: final batch loss ([\d.]+)", out, re.M))
     assert set(losses) == {"SGD lr 0.1", "momentum 0.9", "Adagrad", "RMSprop", "Adam"}
     assert all(float(v) < 2.3 for v in losses.values())        # all below the untrained log(10)
     assert os.path.exists(os.path.join(str(tmp_path), "optimizer_comparison.png"))
+
+
+def check_lr_schedule(out, tmp_path):
+    assert "lr per epoch [0.4, 0.4, 0.2, 0.2]" in out
+    accs = [float(v) for v in re.findall(r"test acc ([\d.]+)", out)]
+    assert len(accs) == 2 and min(accs) > 0.5
+
+
+FASHION_MNIST_CHECKS = {
+    "softmax_regression.py": check_softmax_regression,
+    "mlp_fashion_mnist.py": check_mlp_fashion_mnist,
+    "dropout.py": check_dropout,
+    "optimizer_comparison.py": check_optimizer_comparison,
+    "lr_schedule.py": check_lr_schedule,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FASHION_MNIST_CHECKS))
+def test_fashion_mnist_example(tmp_path, name):
+    FASHION_MNIST_CHECKS[name](run(name, tmp_path), tmp_path)
 
 
 def test_kfold_model_selection(tmp_path):
@@ -117,39 +141,36 @@ def test_initialization_gradient_norms(tmp_path):
     assert first[("relu", "Xavier")] > first[("sigmoid", "Xavier")]
 
 
-def test_lr_schedule(tmp_path):
-    out = run("lr_schedule.py", tmp_path)
-    assert "lr per epoch [0.4, 0.4, 0.2, 0.2]" in out
-    accs = [float(v) for v in re.findall(r"test acc ([\d.]+)", out)]
-    assert len(accs) == 2 and min(accs) > 0.5
-
-
-def torch_version(name, tmp_path):
+def run_under_pytorch(name, tmp_path):
     """The example with its fastnn imports switched back to PyTorch (the
-    port's only change), written beside a copy of _common.py."""
-    import shutil
-    src = open(os.path.join(EXAMPLES, name)).read().splitlines()
-    lines = [l.replace("import fastnn as torch", "import torch").replace("from fastnn import", "from torch import")
-             if l.startswith(("import fastnn", "from fastnn")) else l for l in src]
-    shutil.copy(os.path.join(EXAMPLES, "_common.py"), str(tmp_path))
-    path = os.path.join(str(tmp_path), "torch_" + name)
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
+    port's only change), run with --quick; its stdout."""
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    sys.path.insert(0, EXAMPLES)
+    try:
+        from _common import pytorch_version
+    finally:
+        sys.path.remove(EXAMPLES)
+    path = pytorch_version(os.path.join(EXAMPLES, name), str(tmp_path))
+    r = subprocess.run([sys.executable, path, "--quick", "--out", str(tmp_path)], cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
+
+
+@pytest.mark.parametrize("name", sorted(FASHION_MNIST_CHECKS))
+def test_fashion_mnist_example_runs_unchanged_under_pytorch(tmp_path, name):
+    """The same script on PyTorch (the original) makes the same claims."""
+    FASHION_MNIST_CHECKS[name](run_under_pytorch(name, tmp_path), tmp_path)
 
 
 @pytest.mark.parametrize("name", ["linear_regression_scratch.py", "one_step_walkthrough.py"])
 def test_same_code_runs_under_pytorch(tmp_path, name):
     """Only the imports differ: the original PyTorch code runs and agrees."""
-    pytest.importorskip("torch", reason="PyTorch is not installed")
-    path = torch_version(name, tmp_path)
-    r = subprocess.run([sys.executable, path, "--quick", "--out", str(tmp_path)], cwd=str(tmp_path),
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-3000:]
+    theirs = run_under_pytorch(name, tmp_path)
     ours = run(name, tmp_path)
     if name == "one_step_walkthrough.py":
         pick = lambda out: [float(v) for v in re.findall(r"new loss ([\d.]+) \(was ([\d.]+)\)", out)[0]]  # noqa: E731
-        assert pick(r.stdout) == pytest.approx(pick(ours), rel=1e-5)
+        assert pick(theirs) == pytest.approx(pick(ours), rel=1e-5)
     else:
-        w_err = float(re.findall(r"max \|w - w_true\| = ([\d.]+)", r.stdout)[0])
+        w_err = float(re.findall(r"max \|w - w_true\| = ([\d.]+)", theirs)[0])
         assert w_err < 0.05
