@@ -2,8 +2,8 @@
 the command line (--quick, --seed, --out), the Fashion-MNIST loaders,
 train_ch3 and predict_ch3.
 
-The helpers follow the library the script imported: a script whose first
-line is `import fastnn as torch` gets fastnn loaders and fastnn.train.fit;
+The helpers follow the library the script calls `torch`: a script with
+`import fastnn as torch` gets fastnn loaders and fastnn.train.fit;
 the same script with `import torch` (see pytorch_version) gets PyTorch's
 DataLoader and a plain PyTorch loop doing the same work. That is how the
 examples run unchanged under PyTorch, for the tests and for the timing
@@ -30,9 +30,10 @@ def args(description, extra=None):
 
 
 def uses_pytorch():
-    """True when the running script imported PyTorch itself (fastnn never
-    imports it)."""
-    return "torch" in sys.modules and hasattr(sys.modules["torch"], "Generator")
+    """True when the name `torch` in the running script is PyTorch itself
+    (`import torch`), False when it is fastnn (`import fastnn as torch`)."""
+    lib = getattr(sys.modules.get("__main__"), "torch", None)
+    return getattr(lib, "__name__", "") == "torch"
 
 
 def fashion_mnist(quick, batch_size=256, seed=0):
