@@ -33,12 +33,8 @@
     static fnn_status act_part_##SFX(void *ctx, int part, int nparts)               \
     {                                                                               \
         const fnn_act_job_##SFX *job = ctx;                                         \
-        fnn_int blocks = (job->n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;            \
-        fnn_int i0 = blocks * part / nparts * FNN_ELEM_BLOCK;                       \
-        fnn_int i1 = blocks * (part + 1) / nparts * FNN_ELEM_BLOCK;                 \
-        if (i1 > job->n)                                                            \
-            i1 = job->n;                                                            \
-        if (i0 < i1)                                                                \
+        fnn_int i0, i1;                                                             \
+        if (fnn_elem_part(job->n, part, nparts, &i0, &i1))                          \
             fnn_act_range_##SFX()(job, i0, i1);                                     \
         return FNN_OK;                                                              \
     }                                                                               \
@@ -49,9 +45,7 @@
             return FNN_EINVAL;                                                      \
         if (job->n <= 0)                                                            \
             return FNN_OK;                                                          \
-        fnn_int blocks = (job->n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;            \
-        int nt = fnn_threads_for((double)job->n * FNN_ELEM_COST, blocks);           \
-        return fnn_parallel(nt, act_part_##SFX, job);                               \
+        return fnn_parallel_elems(job->n, FNN_ELEM_COST, act_part_##SFX, job);      \
     }                                                                               \
                                                                                     \
     fnn_status fnn_act_forward_##SFX(fnn_act act, const fnn_act_param *p, fnn_int n, \

@@ -83,12 +83,8 @@ typedef struct {
     static fnn_status drop_part_##SFX(void *ctx, int part, int nparts)              \
     {                                                                               \
         const drop_job *job = ctx;                                                  \
-        fnn_int blocks = (job->n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;            \
-        fnn_int i0 = blocks * part / nparts * FNN_ELEM_BLOCK;                       \
-        fnn_int i1 = blocks * (part + 1) / nparts * FNN_ELEM_BLOCK;                 \
-        if (i1 > job->n)                                                            \
-            i1 = job->n;                                                            \
-        if (i0 >= i1)                                                               \
+        fnn_int i0, i1;                                                             \
+        if (!fnn_elem_part(job->n, part, nparts, &i0, &i1))                         \
             return FNN_OK;                                                          \
         FNN_IF_AVX2(if (fnn_get_simd() == FNN_SIMD_AVX2) {                          \
             drop_range_avx2_##SFX(job, i0, i1);                                     \
@@ -106,9 +102,7 @@ typedef struct {
         double t = ceil(p * 16777216.0);                                            \
         drop_job job = {n, (uint32_t)t, p < 1 ? 1.0 / (1.0 - p) : 0.0, seed, offset, \
                         x, y, mask_out};                                            \
-        fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;                 \
-        int nt = fnn_threads_for((double)n * FNN_ELEM_COST, blocks);                \
-        return fnn_parallel(nt, drop_part_##SFX, &job);                             \
+        return fnn_parallel_elems(n, FNN_ELEM_COST, drop_part_##SFX, &job);         \
     }
 
 #ifdef HAVE_AVX2_RANGE

@@ -116,6 +116,26 @@ fnn_status fnn_parallel(int nparts, fnn_task task, void *ctx);
  * elements run on one thread. */
 #define FNN_ELEM_COST 16.0
 
+/* Part `part` of `nparts` of an n-element array, in whole blocks: the
+ * elements [*i0, *i1). Returns 0 when the part is empty. */
+static inline int fnn_elem_part(fnn_int n, int part, int nparts, fnn_int *i0, fnn_int *i1)
+{
+    fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;
+    *i0 = blocks * part / nparts * FNN_ELEM_BLOCK;
+    *i1 = blocks * (part + 1) / nparts * FNN_ELEM_BLOCK;
+    if (*i1 > n)
+        *i1 = n;
+    return *i0 < *i1;
+}
+
+/* Run task over an n-element array costing `cost` work units per element,
+ * on as many threads as that work and the block count allow. */
+static inline fnn_status fnn_parallel_elems(fnn_int n, double cost, fnn_task task, void *ctx)
+{
+    fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;
+    return fnn_parallel(fnn_threads_for((double)n * cost, blocks), task, ctx);
+}
+
 /* One activation call: forward (dy == NULL) y = act(x); backward y = dy ⊙
  * act'(x), where x is the activation's input (from_input) or output. */
 #define FNN_DECLARE_ACT_JOB(T, SFX)                                                \

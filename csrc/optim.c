@@ -171,12 +171,8 @@ typedef struct {
     static fnn_status opt_part_##SFX(void *ctx, int part, int nparts)               \
     {                                                                               \
         const opt_job *job = ctx;                                                   \
-        fnn_int blocks = (job->n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;            \
-        fnn_int i0 = blocks * part / nparts * FNN_ELEM_BLOCK;                       \
-        fnn_int i1 = blocks * (part + 1) / nparts * FNN_ELEM_BLOCK;                 \
-        if (i1 > job->n)                                                            \
-            i1 = job->n;                                                            \
-        if (i0 >= i1)                                                               \
+        fnn_int i0, i1;                                                             \
+        if (!fnn_elem_part(job->n, part, nparts, &i0, &i1))                         \
             return FNN_OK;                                                          \
         OPT_IF_AVX2(if (fnn_get_simd() == FNN_SIMD_AVX2) {                          \
             RANGE_CALLS(SFX, _avx2)                                                 \
@@ -191,9 +187,7 @@ typedef struct {
         if (!a || n < 0 || a->kind < FNN_OPT_SGD || a->kind > FNN_OPT_RMSPROP)      \
             return FNN_EINVAL;                                                      \
         opt_job job = {n, a, p, g, s1, s2, s3};                                     \
-        fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;                 \
-        int nt = fnn_threads_for((double)n * OPT_COST, blocks);                     \
-        return fnn_parallel(nt, opt_part_##SFX, &job);                              \
+        return fnn_parallel_elems(n, OPT_COST, opt_part_##SFX, &job);               \
     }
 
 DEFINE_OPTIM(float, s, sqrtf)
