@@ -119,6 +119,18 @@ def _accumulate_leaf(tensor, g):
         tensor.grad._data += g
 
 
+def zero_grads(params, set_to_none=True):
+    """Module.zero_grad and Optimizer.zero_grad: drop each tensor's .grad
+    (set_to_none) or fill it with zeros."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad._data[...] = 0
+
+
 def _tensor_type():
     from .tensor import Tensor
     globals()["_tensor_type"] = lambda: Tensor

@@ -5,6 +5,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..autograd import zero_grads
 from ..tensor import Tensor, _FLOATS, _to_array
 
 
@@ -182,13 +183,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        for p in self._parameter_list():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad._data[...] = 0
+        zero_grads(self._parameter_list(), set_to_none)
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import _C
+from ..autograd import no_grad, zero_grads
 from ..tensor import Tensor
 
 
@@ -64,14 +65,29 @@ class Optimizer:
         """Validate a group's options (each optimizer checks its own)."""
 
     def zero_grad(self, set_to_none=True):
+        zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
+
+    @no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient (after the
+        check_finite test of each group); returns closure() if given."""
+        loss = closure() if closure is not None else None
+        self._check_finite()
         for g in self.param_groups:
-            for p in g["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad._data[...] = 0
+            for p, grad in self._grads(g):
+                self._update(p, grad, g)
+        return loss
+
+    def _update(self, p, grad, group):
+        """Move parameter p (a Tensor) by its gradient array grad with the
+        options of its group, in place."""
+        raise NotImplementedError(f"{type(self).__name__} does not define _update")
+
+    def _count_step(self, p):
+        """Add one to p's step count in the state and return it."""
+        st = self.state.setdefault(p, {})
+        st["step"] = st.get("step", 0) + 1
+        return st["step"]
 
     def _check_finite(self):
         """With check_finite=True in a group, refuse NaN or Inf gradients in it

@@ -1,8 +1,8 @@
 """SGD, Adam, AdamW, Adagrad and RMSprop: PyTorch's names, arguments and
 single-tensor update formulas, each step one fused kernel pass per
-parameter (csrc/optim.c)."""
+parameter (csrc/optim.c). Optimizer.step walks the parameters; each class
+says in _update how one parameter moves."""
 from .. import _C
-from ..autograd import no_grad
 from .optimizer import Optimizer, required
 
 
@@ -28,22 +28,15 @@ class SGD(Optimizer):
         if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    @no_grad()
-    def step(self, closure=None):
-        loss = closure() if closure is not None else None
-        self._check_finite()
-        for g in self.param_groups:
-            for p, grad in self._grads(g):
-                buf = None
-                first = False
-                if g["momentum"] != 0:
-                    st = self.state.setdefault(p, {})
-                    first = st.get("momentum_buffer") is None
-                    buf = self._state_buffer(p, "momentum_buffer")
-                _C.optim_step("sgd", p._data, grad, buf, lr=g["lr"], weight_decay=g["weight_decay"],
-                              momentum=g["momentum"], dampening=g["dampening"],
-                              nesterov=g["nesterov"], maximize=g["maximize"], first=first)
-        return loss
+    def _update(self, p, grad, g):
+        buf = None
+        first = False
+        if g["momentum"] != 0:
+            first = self.state.get(p, {}).get("momentum_buffer") is None
+            buf = self._state_buffer(p, "momentum_buffer")
+        _C.optim_step("sgd", p._data, grad, buf, lr=g["lr"], weight_decay=g["weight_decay"],
+                      momentum=g["momentum"], dampening=g["dampening"],
+                      nesterov=g["nesterov"], maximize=g["maximize"], first=first)
 
 
 class Adam(Optimizer):
@@ -66,22 +59,15 @@ class Adam(Optimizer):
         if not 0.0 <= b2 < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {b2}")
 
-    @no_grad()
-    def step(self, closure=None):
-        loss = closure() if closure is not None else None
-        self._check_finite()
-        for g in self.param_groups:
-            b1, b2 = g["betas"]
-            for p, grad in self._grads(g):
-                st = self.state.setdefault(p, {})
-                st["step"] = st.get("step", 0) + 1
-                m = self._state_buffer(p, "exp_avg")
-                v = self._state_buffer(p, "exp_avg_sq")
-                vmax = self._state_buffer(p, "max_exp_avg_sq") if g["amsgrad"] else None
-                _C.optim_step("adam", p._data, grad, m, v, vmax, lr=g["lr"],
-                              weight_decay=g["weight_decay"], eps=g["eps"], beta1=b1, beta2=b2,
-                              step=st["step"], maximize=g["maximize"], decoupled=self._decoupled)
-        return loss
+    def _update(self, p, grad, g):
+        b1, b2 = g["betas"]
+        step = self._count_step(p)
+        m = self._state_buffer(p, "exp_avg")
+        v = self._state_buffer(p, "exp_avg_sq")
+        vmax = self._state_buffer(p, "max_exp_avg_sq") if g["amsgrad"] else None
+        _C.optim_step("adam", p._data, grad, m, v, vmax, lr=g["lr"],
+                      weight_decay=g["weight_decay"], eps=g["eps"], beta1=b1, beta2=b2,
+                      step=step, maximize=g["maximize"], decoupled=self._decoupled)
 
 
 class AdamW(Adam):
@@ -111,19 +97,11 @@ class Adagrad(Optimizer):
         _check_nonneg("initial_accumulator_value value", g["initial_accumulator_value"])
         _check_nonneg("epsilon value", g["eps"])
 
-    @no_grad()
-    def step(self, closure=None):
-        loss = closure() if closure is not None else None
-        self._check_finite()
-        for g in self.param_groups:
-            for p, grad in self._grads(g):
-                st = self.state.setdefault(p, {})
-                st["step"] = st.get("step", 0) + 1
-                s = self._state_buffer(p, "sum", g["initial_accumulator_value"])
-                _C.optim_step("adagrad", p._data, grad, s, lr=g["lr"], weight_decay=g["weight_decay"],
-                              eps=g["eps"], lr_decay=g["lr_decay"], step=st["step"],
-                              maximize=g["maximize"])
-        return loss
+    def _update(self, p, grad, g):
+        step = self._count_step(p)
+        s = self._state_buffer(p, "sum", g["initial_accumulator_value"])
+        _C.optim_step("adagrad", p._data, grad, s, lr=g["lr"], weight_decay=g["weight_decay"],
+                      eps=g["eps"], lr_decay=g["lr_decay"], step=step, maximize=g["maximize"])
 
 
 class RMSprop(Optimizer):
@@ -142,18 +120,11 @@ class RMSprop(Optimizer):
         _check_nonneg("weight_decay value", g["weight_decay"])
         _check_nonneg("alpha value", g["alpha"])
 
-    @no_grad()
-    def step(self, closure=None):
-        loss = closure() if closure is not None else None
-        self._check_finite()
-        for g in self.param_groups:
-            for p, grad in self._grads(g):
-                st = self.state.setdefault(p, {})
-                st["step"] = st.get("step", 0) + 1
-                sq = self._state_buffer(p, "square_avg")
-                buf = self._state_buffer(p, "momentum_buffer") if g["momentum"] > 0 else None
-                ga = self._state_buffer(p, "grad_avg") if g["centered"] else None
-                _C.optim_step("rmsprop", p._data, grad, sq, buf, ga, lr=g["lr"],
-                              weight_decay=g["weight_decay"], eps=g["eps"], alpha=g["alpha"],
-                              momentum=g["momentum"], maximize=g["maximize"])
-        return loss
+    def _update(self, p, grad, g):
+        self._count_step(p)
+        sq = self._state_buffer(p, "square_avg")
+        buf = self._state_buffer(p, "momentum_buffer") if g["momentum"] > 0 else None
+        ga = self._state_buffer(p, "grad_avg") if g["centered"] else None
+        _C.optim_step("rmsprop", p._data, grad, sq, buf, ga, lr=g["lr"],
+                      weight_decay=g["weight_decay"], eps=g["eps"], alpha=g["alpha"],
+                      momentum=g["momentum"], maximize=g["maximize"])
