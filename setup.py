@@ -1,11 +1,19 @@
-"""Build of fastnn's one extension, fastnn._C: the Cython bindings and the C
-kernels of csrc/, compiled with -O3 and OpenMP when the compiler has it.
+"""Build of fastnn: the package and its subpackages (found by name, so a new
+subpackage needs no edit here), the benchmark suite of bench/ installed as
+fastnn.bench, and two extensions compiled with -O3 and OpenMP when the
+compiler has it: fastnn._C (the Cython bindings and the C kernels of csrc/)
+and fastnn.bench._limits (the machine's FMA peak and bandwidth).
+
+The extensions carry no debug information and are stripped (a wheel of
+well under 1 MB); the sdist carries the sources (MANIFEST.in) and builds
+from the .pyx, not from a generated .c.
 
 Environment:
   FASTNN_OPENMP=0   build without OpenMP (the kernels then run single-threaded)
   FASTNN_NATIVE=1   add -march=native (opt-in; such a build only runs on CPUs
                     like the one that built it). The default build is portable:
                     the AVX2 kernels are chosen at run time by CPU flags.
+  FASTNN_DEBUG=1    keep debug information and symbols (-g, not stripped)
 """
 import glob
 import os
@@ -16,7 +24,7 @@ import tempfile
 
 import numpy
 from Cython.Build import cythonize
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 OPENMP_PROBE = "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
@@ -46,6 +54,14 @@ class BuildExt(build_ext):
         if os.environ.get("FASTNN_NATIVE") == "1":
             cflags.append("-march=native")
         ldflags = []
+        if os.environ.get("FASTNN_DEBUG") == "1":
+            cflags.append("-g")
+        else:
+            # Python's own CFLAGS say -g: the last -g level wins, and -s strips
+            # the symbol table at link time
+            cflags.append("-g0")
+            if compiler_accepts(cc, ["-s"], "int main(void) { return 0; }\n"):
+                ldflags.append("-s")
         want_omp = os.environ.get("FASTNN_OPENMP", "1") != "0"
         if want_omp and compiler_accepts(cc, ["-fopenmp"], OPENMP_PROBE):
             cflags.append("-fopenmp")
@@ -60,17 +76,20 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-extension = Extension(
+kernels = Extension(
     "fastnn._C",
     sources=["fastnn/_C.pyx"] + sorted(glob.glob("csrc/*.c")),
     include_dirs=["csrc", numpy.get_include()],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     depends=sorted(glob.glob("csrc/*.h")) + sorted(glob.glob("fastnn/*.pxi")) + ["fastnn/_fastnn.pxd"],
 )
+limits = Extension("fastnn.bench._limits", sources=["bench/_limits.c"])
 
 setup(
+    packages=find_packages(include=["fastnn", "fastnn.*"]) + ["fastnn.bench"],
+    package_dir={"fastnn.bench": "bench"},
     ext_modules=cythonize(
-        [extension],
+        [kernels, limits],
         compiler_directives={
             "language_level": 3,
             "boundscheck": False,

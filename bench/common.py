@@ -1,4 +1,4 @@
-"""What every benchmark here shares: the machine's limits (bench/limits.c),
+"""What every benchmark here shares: the machine's limits (bench/_limits.c),
 peers run interleaved in one process, medians and ratios, JSON results.
 
 Timing method. Each case has peers (fastnn, numpy, PyTorch, ...), each a
@@ -14,26 +14,55 @@ import datetime
 import json
 import os
 import platform
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# where JSON results go (FASTNN_BENCH_RESULTS redirects them, as the tests do)
-RESULTS = os.environ.get("FASTNN_BENCH_RESULTS") or os.path.join(HERE, "results")
+# the source checkout this suite runs from, or None when it runs from an
+# installed package (the suite is then fastnn/bench/ in site-packages)
+SOURCE_TREE = (os.path.dirname(HERE)
+               if os.path.isfile(os.path.join(os.path.dirname(HERE), "pyproject.toml")) else None)
+
+
+def results_dir():
+    """Where JSON results (and, off the checkout, BENCHMARKS.md) go:
+    $FASTNN_BENCH_RESULTS, else bench/results/ in a source checkout, else
+    fastnn-bench-results/ in the current folder."""
+    if os.environ.get("FASTNN_BENCH_RESULTS"):
+        return os.environ["FASTNN_BENCH_RESULTS"]
+    if SOURCE_TREE:
+        return os.path.join(HERE, "results")
+    return os.path.abspath("fastnn-bench-results")
+
+
+# the optional peers: import name -> (shown as, what is lost without it, how to get it)
+PEERS = {"torch": ("PyTorch", "its columns are skipped", "pip install torch==2.13.0"),
+         "sklearn": ("scikit-learn", "its column is skipped", "pip install scikit-learn"),
+         "threadpoolctl": ("threadpoolctl", "numpy's BLAS keeps its own thread count",
+                           "pip install threadpoolctl"),
+         "matplotlib": ("matplotlib", "the report has no plots", "pip install matplotlib")}
+_NOTED = set()
+
+
+def missing_peers():
+    """Optional peers that are not installed, as (shown as, what is lost,
+    how to get it); found without importing them."""
+    import importlib.util
+    return [PEERS[m] for m in PEERS if importlib.util.find_spec(m) is None]
 
 
 def optional(name):
-    """Import a peer if it is installed, else None (with a note)."""
+    """Import a peer if it is installed, else None (with a note, once)."""
     try:
         return __import__(name)
     except ImportError:
-        print(f"note: {name} is not installed; its columns are skipped "
-              f"(pip install -e .[bench] brings it)")
+        if name not in _NOTED:
+            _NOTED.add(name)
+            shown, lost, how = PEERS.get(name, (name, "skipped", f"pip install {name}"))
+            print(f"note: {shown} is not installed: {lost} ({how}, or pip install "
+                  f"'fastnn[bench]' for every peer)")
         return None
 
 
@@ -41,33 +70,17 @@ _LIMITS = {}
 
 
 def limits(quick=False):
-    """FMA peak and memory bandwidth measured by bench/limits.c, or None
-    (measured once per process)."""
-    if quick in _LIMITS:
-        return _LIMITS[quick]
-    _LIMITS[quick] = _measure_limits(quick)
+    """FMA peak and memory bandwidth measured by fastnn.bench._limits (built
+    with fastnn from bench/_limits.c), or None (measured once per process)."""
+    if quick not in _LIMITS:
+        try:
+            from . import _limits
+        except ImportError as e:
+            print(f"note: the machine's limits are not measured ({e})")
+            _LIMITS[quick] = None
+        else:
+            _LIMITS[quick] = json.loads(_limits.measure(quick))
     return _LIMITS[quick]
-
-
-def _measure_limits(quick):
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        print("note: no C compiler: the machine's limits are not measured")
-        return None
-    tmp = tempfile.mkdtemp()
-    try:
-        exe = os.path.join(tmp, "limits")
-        build = subprocess.run([cc, "-O3", "-mavx2", "-mfma", "-fopenmp",
-                                os.path.join(HERE, "limits.c"), "-o", exe],
-                               capture_output=True, text=True)
-        if build.returncode != 0:
-            print("note: bench/limits.c did not build:", build.stderr.strip()[:300])
-            return None
-        run = subprocess.run([exe] + (["quick"] if quick else []), capture_output=True,
-                             text=True, timeout=300)
-        return json.loads(run.stdout)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def cpu_model():
@@ -110,15 +123,20 @@ class threads:
 
     def __enter__(self):
         import fastnn
-        from threadpoolctl import threadpool_limits
-        self.limits = threadpool_limits(self.n)
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:      # numpy's BLAS keeps its own thread count (said once by setup)
+            self.limits = None
+        else:
+            self.limits = threadpool_limits(self.n)
         fastnn.set_num_threads(self.n)
         if self.torch is not None:
             self.torch.set_num_threads(self.n)
         return self
 
     def __exit__(self, *exc):
-        self.limits.restore_original_limits()
+        if self.limits is not None:
+            self.limits.restore_original_limits()
 
 
 def _batch(fn, calls):
@@ -179,10 +197,11 @@ def report_bytes(label, timed, nbytes, bw, label_width=26, peer_width=8):
 
 
 def write_json(kind, data):
-    """Save under bench/results/<kind>-<date>.json and return the path."""
-    os.makedirs(RESULTS, exist_ok=True)
+    """Save as <results_dir()>/<kind>-<date>.json and return the path."""
+    folder = results_dir()
+    os.makedirs(folder, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = os.path.join(RESULTS, f"{kind}-{stamp}.json")
+    path = os.path.join(folder, f"{kind}-{stamp}.json")
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
     return path
@@ -201,6 +220,7 @@ def setup(doc, argv=None):
     args.threads = parse_threads(args.threads)
     repeats = args.repeats or (3 if args.quick else 7)
     batch_s = 0.01 if args.quick else 0.04
+    optional("threadpoolctl")
     return args, repeats, batch_s, optional("torch"), limits(args.quick)
 
 

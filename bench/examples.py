@@ -3,9 +3,11 @@ in examples/ that trains on Fashion-MNIST runs as written (fastnn) and with
 its imports switched back to PyTorch (the original), alternately, once per
 seed, each in a fresh process on the same threads.
 
-    python bench/examples.py [--threads 2] [--seeds 1] [--quick] [--scripts a,b]
+    python -m fastnn.bench.examples [--threads 2] [--seeds 1] [--quick] [--scripts a,b]
 
-(--repeats N is taken as --seeds N, so `bench/run.py --repeats` reaches it.)
+(--repeats N is taken as --seeds N, so `python -m fastnn bench --repeats`
+reaches it.) The scripts are those of a source checkout's examples/ folder:
+run from an installed package, the suite says so and measures nothing.
 
 Reported per script: the wall time of the whole run (the median over the
 seeds), PyTorch's over fastnn's, and the figures the script prints (test
@@ -22,12 +24,12 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
-sys.path.insert(0, HERE)
-sys.path.insert(0, EXAMPLES)
-import common  # noqa: E402
-from _common import pytorch_version  # noqa: E402
+from . import common
+
+# the example scripts of the source checkout, or None off the checkout
+EXAMPLES = (os.path.join(common.SOURCE_TREE, "examples")
+            if common.SOURCE_TREE and os.path.isdir(os.path.join(common.SOURCE_TREE, "examples"))
+            else None)
 
 # script -> regex whose matches are (label, value) pairs of the figures it prints
 FIGURES = {
@@ -79,6 +81,10 @@ def main(argv=None):
     ap.add_argument("--scripts", default=None, help="comma-separated script names (default: all)")
     a = ap.parse_args(argv)
     a.threads = common.parse_threads(a.threads)
+    if EXAMPLES is None:
+        print("skipped: the example scripts ship with fastnn's source checkout (examples/), "
+              "not with the installed package; run this suite from a checkout")
+        return 0
     if a.seeds < 1:
         sys.exit(f"--seeds must be at least 1, got {a.seeds}")
     scripts = a.scripts.split(",") if a.scripts else (QUICK if a.quick else list(FIGURES))
@@ -107,6 +113,11 @@ def measure(scripts, seeds, nt, extra, env, out, has_torch):
     if has_torch:
         startup["torch"] = import_seconds("torch", env)
     print("start-up and import: " + ", ".join(f"{k} {v:.2f} s" for k, v in startup.items()))
+    sys.path.insert(0, EXAMPLES)
+    try:
+        from _common import pytorch_version     # examples/_common.py: the PyTorch twin of a script
+    finally:
+        sys.path.remove(EXAMPLES)
     results = []
     for script in scripts:
         paths = {"fastnn": os.path.join(EXAMPLES, script)}

@@ -1,7 +1,7 @@
 """GEMM benchmark: fastnn's fused linear layer and matmul beside numpy
 (OpenBLAS) and PyTorch, as GFLOP/s and as a fraction of this machine's FMA peak.
 
-    python bench/gemm.py [--threads 1,2] [--quick] [--repeats N]
+    python -m fastnn.bench.gemm [--threads 1,2] [--quick] [--repeats N]
 
 Cases (float32):
   linear   y = relu(x @ w.T + b), x M×784, w 256×784, M in 1, 32, 64, 256,
@@ -15,16 +15,12 @@ Cases (float32):
 FLOPs are 2·M·N·K for every product (the bias, relu and row sum are not
 counted). Ratios are a peer's time over fastnn's: above 1, fastnn is faster.
 """
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402
+import fastnn
+from fastnn import ops
 
-import fastnn  # noqa: E402
-from fastnn import ops  # noqa: E402
+from . import common
 
 
 def linear_case(rng, M, K, N, torch):

@@ -3,7 +3,7 @@ dropout and the batch gather, beside their numpy formulation and PyTorch's,
 as GB/s against this machine's measured copy bandwidth and as time per call
 at training sizes.
 
-    python bench/kernels.py [--threads 1,2] [--quick] [--repeats N]
+    python -m fastnn.bench.kernels [--threads 1,2] [--quick] [--repeats N]
 
 Bytes moved: an elementwise forward reads x and writes y (2 arrays), a
 backward reads grad_out and the saved array and writes the gradient (3).
@@ -12,15 +12,11 @@ the same ops then run at 256x256, a training size, for their time per call.
 Ratios are a peer's time over fastnn's from the same run (above 1: fastnn is
 faster).
 """
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402
+from fastnn import ops
 
-from fastnn import ops  # noqa: E402
+from . import common
 
 
 def elementwise_cases(rng, n, torch):

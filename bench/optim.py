@@ -3,7 +3,7 @@ float32 parameters, in GB/s of state moved against the measured copy
 bandwidth, beside torch.optim with foreach=False, foreach=True and
 fused=True; and a step over the 784-256-10 model's parameters.
 
-    python bench/optim.py [--threads 1,2] [--quick] [--repeats N]
+    python -m fastnn.bench.optim [--threads 1,2] [--quick] [--repeats N]
 
 Bytes per parameter per step (4 each in float32): SGD reads p, g and writes
 p (3 arrays); SGD with momentum adds the buffer read and written (5); Adam
@@ -11,16 +11,12 @@ and AdamW read p, g, m, v and write p, m, v (7); Adagrad and RMSprop read p,
 g, s and write p, s (5). Ratios are PyTorch's time over fastnn's from the
 same run (above 1: fastnn is faster).
 """
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402
+import fastnn as fnn
+from fastnn import nn, optim
 
-import fastnn as fnn  # noqa: E402
-from fastnn import nn, optim  # noqa: E402
+from . import common
 
 CASES = [("SGD", dict(lr=0.01), 3), ("SGD momentum", dict(lr=0.01, momentum=0.9), 5),
          ("Adam", dict(lr=1e-3), 7), ("AdamW", dict(lr=1e-3), 7),

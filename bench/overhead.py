@@ -2,7 +2,7 @@
 PyTorch: the chapters' small nets, where Python and dispatch cost more than
 the arithmetic.
 
-    python bench/overhead.py [--threads 1,2] [--quick] [--repeats N]
+    python -m fastnn.bench.overhead [--threads 1,2] [--quick] [--repeats N]
 
 Cases:
   step 3-5-5-3-1  zero_grad, forward, MSE loss and backward of the ReLU net
@@ -14,17 +14,13 @@ Cases:
 Same initial weights in both frameworks; ratios are PyTorch's time over
 fastnn's from the same run (above 1: fastnn is faster).
 """
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402
+import fastnn as fnn
+from fastnn import nn, ops
+from fastnn.nn import functional as F
 
-import fastnn as fnn  # noqa: E402
-from fastnn import nn, ops  # noqa: E402
-from fastnn.nn import functional as F  # noqa: E402
+from . import common
 
 
 def small_net_peers(torch, rng, forward_only):

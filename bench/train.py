@@ -3,7 +3,7 @@ Fashion-MNIST (synthetic images of the same shape when the data set is
 absent, said in the output), fastnn beside PyTorch, a from-scratch numpy MLP
 and scikit-learn's MLPClassifier.
 
-    python bench/train.py [--threads 1,2] [--quick] [--epochs N]
+    python -m fastnn.bench.train [--threads 1,2] [--quick] [--epochs N]
 
 Cases: 784-256-10 with SGD lr 0.1 at batch 64, 256 and 1024; Adam (lr 1e-3)
 at 256; the dropout net 784-256-256-10 (dropout 0.2 and 0.5, SGD lr 0.5) at
@@ -13,17 +13,14 @@ data; epochs of the peers are interleaved. Reported: seconds per epoch (the
 median after one warm-up epoch) and test accuracy after the same number of
 epochs. numpy and scikit-learn run the plain SGD cases only.
 """
-import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402
+import fastnn as fnn
+from fastnn import data, datasets, nn, optim
 
-import fastnn as fnn  # noqa: E402
-from fastnn import data, datasets, nn, optim  # noqa: E402
+from . import common
 
 CASES = [
     ("SGD b=64", dict(hidden=(256,), opt="sgd", lr=0.1, batch=64)),
@@ -197,11 +194,9 @@ def main(argv=None):
     X, y, Xt, yt, source = load_data(args.quick)
     print(f"data: {source}; {len(X)} train / {len(Xt)} test images; {epochs} epochs per run "
           f"(the first is a warm-up, not timed)")
-    try:
+    MLPClassifier = None
+    if common.optional("sklearn") is not None:
         from sklearn.neural_network import MLPClassifier
-    except ImportError:
-        MLPClassifier = None
-        print("note: scikit-learn is not installed; its column is skipped")
     cases = CASES[1:2] + CASES[4:] if args.quick else CASES
     results = []
     for nt in args.threads:

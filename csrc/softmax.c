@@ -33,15 +33,17 @@
             m = (x[j] > m || x[j] != x[j]) ? x[j] : m;                              \
         return m;                                                                   \
     }                                                                               \
-    /* e_j = exp(x_j − m) into e; returns Σ_j e_j */                                \
+    /* e_j = exp(x_j − m) into e; returns Σ_j e_j, summed in double (one serial \
+     * float32 accumulator would lose ~C ulps, where the vector paths keep one     \
+     * partial sum per lane)                                                      */ \
     static T row_exp_generic_##SFX(fnn_int C, const T *x, T m, T *e)                \
     {                                                                               \
-        T s = 0;                                                                    \
+        double s = 0;                                                               \
         for (fnn_int j = 0; j < C; j++) {                                           \
             e[j] = EXP(x[j] - m);                                                   \
-            s += e[j];                                                              \
+            s += (double)e[j];                                                      \
         }                                                                           \
-        return s;                                                                   \
+        return (T)s;                                                                \
     }                                                                               \
     const fnn_rowops_##SFX fnn_rowops_generic_##SFX = {row_max_generic_##SFX,       \
                                                        row_exp_generic_##SFX};      \

@@ -35,14 +35,7 @@ def cmd_demo(args):
 
 
 def cmd_bench(args, rest):
-    import os
-    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
-    if not os.path.isfile(os.path.join(here, "run.py")):
-        print("the benchmark suite ships with fastnn's source checkout (bench/); clone the "
-              "repository and run this command there", file=sys.stderr)
-        return 2
-    sys.path.insert(0, here)
-    import run
+    from fastnn.bench import run
     return run.main(rest)
 
 
@@ -56,8 +49,8 @@ def main(argv=None):
     d.add_argument("--threads", type=int, default=None)
     d.add_argument("--out", default="fastnn-demo.png", help="PNG for the curves ('' for none)")
     d.add_argument("--no-progress", action="store_true", help="no progress bar")
-    sub.add_parser("bench", help="the benchmark suite (options: --suite, --threads, --quick; "
-                                 "see bench/run.py)", add_help=False)
+    sub.add_parser("bench", help="the benchmark suite beside PyTorch, numpy and scikit-learn "
+                                 "(python -m fastnn bench --help)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "bench":
         return cmd_bench(args, rest)

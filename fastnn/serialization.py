@@ -7,7 +7,6 @@ so an interrupted save leaves the previous file intact."""
 import json
 import math
 import os
-import tempfile
 from collections import OrderedDict
 
 import numpy as np
@@ -66,6 +65,7 @@ def save(obj, path):
     """Write `obj` (a state dict, or a checkpoint: nested dicts, lists and
     tuples of tensors, arrays, numbers, strings and None) to `path` as .npz,
     atomically."""
+    import tempfile        # here, not at import: it pulls in shutil, random and hashlib
     arrays = OrderedDict()
     meta = json.dumps(_encode(obj, arrays, ""))
     folder = os.path.dirname(os.path.abspath(path))

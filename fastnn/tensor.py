@@ -25,7 +25,7 @@ uint8 = np.dtype(np.uint8)
 bool = np.dtype(np.bool_)  # noqa: A001
 
 _FLOATS = (float32, float64)
-_rng = {"gen": np.random.default_rng()}
+_rng = {"gen": None}      # made on first use: `import fastnn` does not load numpy.random
 
 
 def manual_seed(seed):
@@ -38,7 +38,10 @@ def manual_seed(seed):
 
 
 def default_generator():
-    """The numpy Generator behind fastnn's random numbers."""
+    """The numpy Generator behind fastnn's random numbers (seeded from the
+    operating system until ``manual_seed`` is called)."""
+    if _rng["gen"] is None:
+        _rng["gen"] = np.random.default_rng()
     return _rng["gen"]
 
 
@@ -276,13 +279,13 @@ class Tensor:
     def normal_(self, mean=0.0, std=1.0):
         """Fill with N(mean, std²) samples from fastnn's generator."""
         self._check_inplace()
-        self._data[...] = _rng["gen"].normal(mean, std, self._data.shape)
+        self._data[...] = default_generator().normal(mean, std, self._data.shape)
         return self
 
     def uniform_(self, a=0.0, b=1.0):
         """Fill with U(a, b) samples from fastnn's generator."""
         self._check_inplace()
-        self._data[...] = _rng["gen"].uniform(a, b, self._data.shape)
+        self._data[...] = default_generator().uniform(a, b, self._data.shape)
         return self
 
     def copy_(self, src):
@@ -564,17 +567,17 @@ def ones_like(t, dtype=None, requires_grad=False):
 def randn(*size, dtype=None, requires_grad=False):
     """Samples of N(0, 1) from fastnn's generator (see manual_seed)."""
     d = _float_dtype(dtype)
-    return _leaf(_rng["gen"].standard_normal(_size(size), dtype=d), requires_grad)
+    return _leaf(default_generator().standard_normal(_size(size), dtype=d), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False):
     """Samples of U[0, 1) from fastnn's generator."""
     d = _float_dtype(dtype)
-    return _leaf(_rng["gen"].random(_size(size), dtype=d), requires_grad)
+    return _leaf(default_generator().random(_size(size), dtype=d), requires_grad)
 
 
 def randint(low, high, size, dtype=None):
-    return _leaf(_rng["gen"].integers(low, high, _size((size,)), dtype=_as_dtype(dtype) or int64), False)
+    return _leaf(default_generator().integers(low, high, _size((size,)), dtype=_as_dtype(dtype) or int64), False)
 
 
 def normal(mean, std, size, dtype=None, requires_grad=False):
@@ -582,7 +585,7 @@ def normal(mean, std, size, dtype=None, requires_grad=False):
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
     d = _float_dtype(dtype)
-    return _leaf(_rng["gen"].normal(mean, std, _size((size,))).astype(d), requires_grad)
+    return _leaf(default_generator().normal(mean, std, _size((size,))).astype(d), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):

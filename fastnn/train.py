@@ -19,7 +19,7 @@ from . import _C
 from .autograd import no_grad
 from .data import DataLoader
 from .serialization import load, save
-from .tensor import Tensor, _rng as _default_rng
+from .tensor import Tensor, default_generator
 
 METRICS = ("accuracy", "qmean")
 
@@ -233,7 +233,7 @@ class Trainer:
 
     def checkpoint(self):
         ckpt = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "epoch": self.epoch, "rng": _rng_state(_default_rng["gen"]),
+                "epoch": self.epoch, "rng": _rng_state(default_generator()),
                 "history": self.history.epochs}
         if self.scheduler is not None:
             ckpt["scheduler"] = self.scheduler.state_dict()
@@ -251,7 +251,7 @@ class Trainer:
         self.optimizer.load_state_dict(ckpt["optimizer"])
         if self.scheduler is not None and "scheduler" in ckpt:
             self.scheduler.load_state_dict(dict(ckpt["scheduler"]))
-        _set_rng_state(_default_rng["gen"], ckpt["rng"])
+        _set_rng_state(default_generator(), ckpt["rng"])
         gen = self._data_generator()
         if gen is not None and "data_rng" in ckpt:
             _set_rng_state(gen, ckpt["data_rng"])

@@ -1,6 +1,13 @@
 """Shared fixtures: the SIMD path and thread count under test, and float64
 references. Every test that takes `simd` runs once per path this CPU has
-(the portable C path always, AVX2+FMA where supported)."""
+(the portable C path always, AVX2+FMA where supported).
+
+The suite runs against whatever `import fastnn` finds: an editable install
+in the checkout, or an installed wheel with this folder copied anywhere.
+Tests that need the source checkout (the example scripts) skip off it.
+The `slow` marker (subprocesses, fresh interpreters, the example scripts, the
+benchmark run) is registered here; `-m "not slow"` leaves those out."""
+import os
 import zlib
 
 import numpy as np
@@ -37,11 +44,30 @@ def restore_threads():
     fastnn.set_num_threads(before)
 
 
+# the examples/ folder of the source checkout next to this tests/ folder, or None
+EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+if not os.path.isfile(os.path.join(EXAMPLES_DIR, "_common.py")):
+    EXAMPLES_DIR = None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs subprocesses, fresh interpreters or whole "
+                                       "scripts (deselect with -m 'not slow')")
+
+
+def name_seed(request):
+    """A seed from the test's own name (module file name, class, test and its
+    parameters), the same wherever the tests folder lies."""
+    node = request.node
+    parts = [os.path.basename(str(node.path)), node.cls.__name__ if node.cls else "", node.name]
+    return zlib.crc32("::".join(parts).encode())
+
+
 @pytest.fixture
 def rng(request):
-    """A generator seeded from the test's name: fresh data per test, reproducible."""
-    seed = zlib.crc32(request.node.nodeid.encode())
-    return np.random.default_rng(seed)
+    """A generator seeded from the test's name: fresh data per test, reproducible,
+    independent of the folder the suite runs from."""
+    return np.random.default_rng(name_seed(request))
 
 
 def two_threads_available():

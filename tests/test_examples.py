@@ -1,4 +1,7 @@
-"""Every example runs with --quick and its output shows the claim it makes."""
+"""Every example runs with --quick and its output shows the claim it makes.
+
+The scripts live in the source checkout's examples/ folder: against an
+installed package, with tests/ copied elsewhere, this module skips."""
 import os
 import re
 import subprocess
@@ -6,7 +9,13 @@ import sys
 
 import pytest
 
-EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+from conftest import EXAMPLES_DIR as EXAMPLES
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(EXAMPLES is None, reason="the example scripts are part of the source "
+                                                "checkout (examples/ beside tests/), not of the package"),
+]
 
 
 def run(name, tmp_path, *extra):

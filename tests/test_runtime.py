@@ -52,18 +52,21 @@ def test_set_simd_rejects_unknown_path():
         _C.set_simd("avx512")
 
 
+@pytest.mark.slow
 def test_environment_num_threads():
     r = run_python("import fastnn; print(fastnn.get_num_threads())", FASTNN_NUM_THREADS="1")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "1"
 
 
+@pytest.mark.slow
 def test_environment_omp_num_threads():
     r = run_python("import fastnn; print(fastnn.get_num_threads())", OMP_NUM_THREADS="1")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "1"
 
 
+@pytest.mark.slow
 def test_environment_bad_num_threads_warns():
     r = run_python("import fastnn; print(fastnn.get_num_threads())", FASTNN_NUM_THREADS="lots")
     assert r.returncode == 0, r.stderr
@@ -71,12 +74,14 @@ def test_environment_bad_num_threads_warns():
     assert int(r.stdout.strip()) >= 1
 
 
+@pytest.mark.slow
 def test_environment_forces_generic_path():
     r = run_python("import fastnn; print(fastnn.info()['simd'])", FASTNN_SIMD="generic")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "generic"
 
 
+@pytest.mark.slow
 def test_command_line_info():
     r = subprocess.run([sys.executable, "-m", "fastnn", "info"], capture_output=True, text=True,
                        timeout=120)

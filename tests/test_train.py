@@ -104,6 +104,7 @@ def test_progress_bar_runs(capsys):
     assert "epoch 1/1" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_demo_command_runs(tmp_path):
     """python -m fastnn demo: one epoch, on Fashion-MNIST if installed, else on
     the synthetic stand-in; prints the test accuracy and writes the curves."""
