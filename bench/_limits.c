@@ -131,6 +131,22 @@ static void put_per_thread(char *buf, size_t size, const char *name, const int *
         snprintf(buf + len, size - len, "}");
 }
 
+#ifdef HAVE_X86
+/* Appends `"float32": {...}, "float64": {...}` from one instruction set's peaks. */
+static void put_peaks(char *buf, size_t size, double (*ps)(int, long), double (*pd)(int, long),
+                      const int *counts, int nc, long iters)
+{
+    double v[2];
+    for (int k = 0; k < nc; k++)
+        v[k] = ps(counts[k], iters);
+    put_per_thread(buf, size, "float32", counts, nc, v);
+    strncat(buf, ", ", size - strlen(buf) - 1);
+    for (int k = 0; k < nc; k++)
+        v[k] = pd(counts[k], iters);
+    put_per_thread(buf, size, "float64", counts, nc, v);
+}
+#endif
+
 /* The whole measurement as one JSON object into buf; 0, or -1 when out of memory. */
 static int measure_json(int quick, char *buf, size_t size)
 {
@@ -157,26 +173,11 @@ static int measure_json(int quick, char *buf, size_t size)
     double v[2];
     snprintf(buf, size, "{\"max_threads\": %d, \"fma_gflops\": {", maxt);
 #ifdef HAVE_X86
-    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (avx2) {
-        for (int k = 0; k < nc; k++)
-            v[k] = peak_avx2_ps(counts[k], iters);
-        put_per_thread(buf, size, "float32", counts, nc, v);
-        strncat(buf, ", ", size - strlen(buf) - 1);
-        for (int k = 0; k < nc; k++)
-            v[k] = peak_avx2_pd(counts[k], iters);
-        put_per_thread(buf, size, "float64", counts, nc, v);
-    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        put_peaks(buf, size, peak_avx2_ps, peak_avx2_pd, counts, nc, iters);
     strncat(buf, "}, \"fma_gflops_avx512\": {", size - strlen(buf) - 1);
-    if (avx512_usable()) {
-        for (int k = 0; k < nc; k++)
-            v[k] = peak_avx512_ps(counts[k], iters);
-        put_per_thread(buf, size, "float32", counts, nc, v);
-        strncat(buf, ", ", size - strlen(buf) - 1);
-        for (int k = 0; k < nc; k++)
-            v[k] = peak_avx512_pd(counts[k], iters);
-        put_per_thread(buf, size, "float64", counts, nc, v);
-    }
+    if (avx512_usable())
+        put_peaks(buf, size, peak_avx512_ps, peak_avx512_pd, counts, nc, iters);
 #else
     strncat(buf, "}, \"fma_gflops_avx512\": {", size - strlen(buf) - 1);
 #endif
