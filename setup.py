@@ -14,6 +14,11 @@ Environment:
                     like the one that built it). The default build is portable:
                     the AVX2 kernels are chosen at run time by CPU flags.
   FASTNN_DEBUG=1    keep debug information and symbols (-g, not stripped)
+  FASTNN_SANITIZE=1 build for AddressSanitizer and UndefinedBehaviorSanitizer
+                    (-fsanitize=address,undefined -fno-sanitize-recover=undefined
+                    -fno-omit-frame-pointer -g -O1, not stripped), for
+                    .ci/sanitize: the extensions then need libasan preloaded
+                    (LD_PRELOAD) to be imported by an uninstrumented Python
 """
 import glob
 import os
@@ -50,11 +55,19 @@ class BuildExt(build_ext):
 
     def build_extensions(self):
         cc = self.compiler.compiler_so[:1] if hasattr(self.compiler, "compiler_so") else ["cc"]
-        cflags = ["-O3", "-fno-math-errno", "-Wno-unused-function"]
+        sanitize = os.environ.get("FASTNN_SANITIZE") == "1"
+        cflags = ["-O1" if sanitize else "-O3", "-fno-math-errno", "-Wno-unused-function"]
         if os.environ.get("FASTNN_NATIVE") == "1":
             cflags.append("-march=native")
         ldflags = []
-        if os.environ.get("FASTNN_DEBUG") == "1":
+        if sanitize:
+            # compiled and linked alike; -g after Python's own CFLAGS, never -g0
+            # nor -s: the reports need the symbols and line numbers
+            san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+                   "-fno-omit-frame-pointer", "-g"]
+            cflags += san
+            ldflags += san
+        elif os.environ.get("FASTNN_DEBUG") == "1":
             cflags.append("-g")
         else:
             # Python's own CFLAGS say -g: the last -g level wins, and -s strips

@@ -44,9 +44,10 @@ const char *fnn_build_flags(void);              /* the flags it was given */
 
 /* ---- threads (threads.c) --------------------------------------------- */
 
-/* The thread count: the last fnn_set_num_threads, capped by OpenMP's own
- * setting of the calling thread (OMP_NUM_THREADS, threadpoolctl); without a
- * call, OpenMP's setting alone. */
+/* The thread count, one for the whole process: the last fnn_set_num_threads
+ * (from any thread), else OpenMP's default (OMP_NUM_THREADS, or the cores);
+ * capped by the calling thread's OpenMP setting where that was lowered below
+ * the default (threadpoolctl). The default is read on the first call. */
 int fnn_openmp_enabled(void);                   /* 1 if built with OpenMP */
 void fnn_set_num_threads(int n);
 int fnn_get_num_threads(void);

@@ -1,8 +1,12 @@
 /* threads.c — the thread count and per-thread scratch buffers.
  *
- * fastnn's thread count is also handed to OpenMP (omp_set_num_threads) and
- * capped by OpenMP's own setting, so OMP_NUM_THREADS and threadpoolctl act on
- * fastnn as on any OpenMP library. Without OpenMP everything runs on the
+ * The thread count is one number for the whole process: fnn_set_num_threads
+ * from any Python thread is seen by every thread (OpenMP's own setting,
+ * omp_set_num_threads, belongs to the calling OS thread only, so fastnn does
+ * not store its count there). It is capped by OpenMP's setting of the calling
+ * thread only where that was lowered below the process's default (as
+ * threadpoolctl.threadpool_limits or OMP_NUM_THREADS do), so those limits act
+ * on fastnn as on any OpenMP library. Without OpenMP everything runs on the
  * calling thread. */
 #include <stdlib.h>
 
@@ -18,14 +22,30 @@ int fnn_openmp_enabled(void)
 }
 
 static int requested_threads = 0;   /* 0: no fnn_set_num_threads yet */
+static int omp_default = 0;         /* OpenMP's thread count when first asked */
+
+#ifdef _OPENMP
+/* OpenMP's default team size, read once: what a thread that nobody limited sees. */
+static int openmp_default(void)
+{
+    int d = __atomic_load_n(&omp_default, __ATOMIC_RELAXED);
+    if (d == 0) {
+        d = omp_get_max_threads();
+        if (d < 1)
+            d = 1;
+        __atomic_store_n(&omp_default, d, __ATOMIC_RELAXED);
+    }
+    return d;
+}
+#endif
 
 void fnn_set_num_threads(int n)
 {
     if (n < 1)
         n = 1;
 #ifdef _OPENMP
-    requested_threads = n;
-    omp_set_num_threads(n);
+    openmp_default();
+    __atomic_store_n(&requested_threads, n, __ATOMIC_RELAXED);
 #else
     (void)n;
 #endif
@@ -34,9 +54,12 @@ void fnn_set_num_threads(int n)
 int fnn_get_num_threads(void)
 {
 #ifdef _OPENMP
-    int omp = omp_get_max_threads();
-    int n = requested_threads;
-    return n > 0 && n < omp ? n : omp;
+    int dflt = openmp_default();
+    int n = __atomic_load_n(&requested_threads, __ATOMIC_RELAXED);
+    if (n <= 0)
+        n = dflt;
+    int cap = omp_get_max_threads();   /* this thread's own OpenMP setting */
+    return cap < dflt && cap < n ? (cap < 1 ? 1 : cap) : n;
 #else
     return 1;
 #endif

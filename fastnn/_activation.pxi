@@ -52,12 +52,6 @@ cdef cnp.ndarray _elementwise_out(out, str name, cnp.ndarray like, tuple inputs,
     return _check_out(out, name, _shp(like), like, inputs, names)
 
 
-cdef cnp.ndarray _c_order(cnp.ndarray a):
-    if cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISALIGNED(a):
-        return a
-    return np.ascontiguousarray(a)
-
-
 cdef _forward(x, fnn_act act, double slope, double beta, double threshold, out):
     cdef cnp.ndarray X = _float_array(x, "x")
     cdef cnp.ndarray Y = _elementwise_out(out, "out", X, (X,), ("x",))

@@ -47,14 +47,37 @@ cdef double _finite(value, str name) except? -1.0:
         v = float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    except OverflowError:                     # an int beyond float range
+        raise ValueError(f"{name} must be finite, got an int of {value.bit_length()} bits")
     if not isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
+    return v
+
+
+cdef object _int_arg(value, str name, object lo, object hi):
+    """`value` as a Python int in [lo, hi]; TypeError or ValueError naming the
+    argument otherwise (never OverflowError: the range is checked before any
+    conversion to a C integer)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    v = int(value)
+    if v < lo or v > hi:
+        raise ValueError(f"{name} must be in [{lo}, {hi}], got {v}")
     return v
 
 
 cdef struct Layout:
     fnn_int ld          # elements between the starts of two stored rows
     bint flipped        # the array is the transpose of the stored row-major matrix
+
+
+cdef cnp.ndarray _c_order(cnp.ndarray a):
+    """`a` as a C-contiguous, aligned array: itself when it is one, else a
+    copy. (np.ascontiguousarray would hand back a contiguous view at an odd
+    byte offset as it is, and the kernels' loads assume aligned elements.)"""
+    if cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISALIGNED(a):
+        return a
+    return np.array(a, order="C", copy=True)
 
 
 cdef cnp.ndarray _rowmajor(cnp.ndarray a, Layout *lay, bint allow_flip):
@@ -73,16 +96,10 @@ cdef cnp.ndarray _rowmajor(cnp.ndarray a, Layout *lay, bint allow_flip):
             lay.ld = s1 // isz if c > 1 else max(r, 1)
             lay.flipped = True
             return a
-    a = np.ascontiguousarray(a)
+    a = _c_order(a)
     lay.ld = max(c, 1)
     lay.flipped = False
     return a
-
-
-cdef cnp.ndarray _contiguous_vector(cnp.ndarray a):
-    if cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISALIGNED(a):
-        return a
-    return np.ascontiguousarray(a)
 
 
 cdef void _extent(cnp.ndarray a, size_t *lo, size_t *hi):

@@ -9,10 +9,12 @@ __version__ = "0.1.0"
 
 
 def set_num_threads(n):
-    """Use ``n`` threads (int >= 1) in every fastnn kernel.
+    """Use ``n`` threads (int >= 1) in every fastnn kernel, from every Python
+    thread of the process (the count is process-wide, not per thread).
 
     Results do not depend on the thread count: every kernel gives the same bits
-    for any ``n``.
+    for any ``n``. ``threadpoolctl.threadpool_limits`` still caps it in the
+    thread that applies the limit.
     """
     _C.set_num_threads(n)
 
@@ -41,7 +43,10 @@ def info():
 
 def _apply_environment():
     """Honour FASTNN_NUM_THREADS at import (OMP_NUM_THREADS is OpenMP's own).
-    A value that is not a positive integer is ignored with a warning."""
+    A value that is not a positive integer is ignored with a warning. OpenMP's
+    default thread count is read here, in the importing thread, before any
+    other thread can have limited its own."""
+    _C.get_num_threads()
     value = os.environ.get("FASTNN_NUM_THREADS")
     if value is None or value.strip() == "":
         return

@@ -5,12 +5,8 @@ cdef tuple _dropout_args(p, seed, offset):
     cdef double pv = _finite(p, "p")
     if pv < 0 or pv > 1:
         raise ValueError(f"p must be in [0, 1], got {pv}")
-    for value, name in ((seed, "seed"), (offset, "offset")):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 0 or value >= 2 ** 64:
-            raise ValueError(f"{name} must be in [0, 2**64), got {value}")
-    return pv, int(seed), int(offset)
+    return (pv, _int_arg(seed, "seed", 0, 2 ** 64 - 1),
+            _int_arg(offset, "offset", 0, 2 ** 64 - 1))
 
 
 cdef _dropout_apply(x, str name, p, seed, offset, out):
@@ -58,9 +54,13 @@ def dropout_mask(shape, p, seed, offset=0):
     pv, s, o = _dropout_args(p, seed, offset)
     cdef double pd = pv
     cdef uint64_t sd = s, od = o
-    cdef cnp.ndarray M = np.empty(shape, dtype=np.bool_)
-    cdef fnn_int n = cnp.PyArray_SIZE(M)
-    cdef uint8_t *pm = <uint8_t *>cnp.PyArray_DATA(M)
+    try:
+        M = np.empty(shape, dtype=np.bool_)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise (TypeError if isinstance(e, TypeError) else ValueError)(
+            f"shape must be a tuple of non-negative ints that numpy can allocate: {e}") from None
+    cdef fnn_int n = cnp.PyArray_SIZE(<cnp.ndarray>M)
+    cdef uint8_t *pm = <uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>M)
     cdef fnn_status st
     with nogil:
         st = fnn_dropout_s(n, pd, sd, od, NULL, NULL, pm)

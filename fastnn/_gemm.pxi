@@ -89,9 +89,12 @@ cdef fnn_int _rows(cnp.ndarray x, str name, fnn_int features, str features_of) e
 
 
 cdef cnp.ndarray _empty_like_rows(cnp.ndarray x, fnn_int last):
-    """An empty C-ordered array shaped like x but with `last` as its last dim."""
-    cdef cnp.npy_intp dims[32]
+    """An empty C-ordered array shaped like x but with `last` as its last dim
+    (any number of dims: numpy allows 64)."""
+    cdef cnp.npy_intp dims[8]
     cdef int d, nd = x.ndim
+    if nd > 8:
+        return np.empty(_shp(x)[:nd - 1] + (last,), dtype=x.dtype)
     for d in range(nd - 1):
         dims[d] = x.shape[d]
     dims[nd - 1] = last
@@ -113,20 +116,6 @@ cdef cnp.ndarray _as_matrix(cnp.ndarray x, fnn_int rows, fnn_int cols):
     if x.ndim == 2:
         return x
     return x.reshape(rows, cols)
-
-
-cdef tuple _leading(cnp.ndarray x, str name, fnn_int features, str features_of):
-    """Leading shape of x (*, features) and the product of its dims."""
-    if x.ndim < 1:
-        raise ValueError(f"{name} must have at least 1 dimension, got a scalar")
-    if x.shape[x.ndim - 1] != features:
-        raise ValueError(f"{name} has {x.shape[x.ndim - 1]} features in its last dimension "
-                         f"(shape {_shp(x)}) but {features_of} expects {features}")
-    lead = _shp(x)[:x.ndim - 1]
-    cdef fnn_int rows = 1
-    for d in lead:
-        rows *= d
-    return lead, rows
 
 
 def linear(x, weight, bias=None, activation=None, negative_slope=0.01, out=None):
@@ -167,7 +156,7 @@ def linear(x, weight, bias=None, activation=None, negative_slope=0.01, out=None)
         _same_dtype(Bv, "bias", X, "x")
         if Bv.ndim != 1 or Bv.shape[0] != N:
             raise ValueError(f"bias must have shape ({N},), got {_shp(Bv)}")
-        Bv = _contiguous_vector(Bv)
+        Bv = _c_order(Bv)
         ep.bias = cnp.PyArray_DATA(Bv)
     cdef cnp.ndarray C
     if out is None:

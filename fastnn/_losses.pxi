@@ -19,7 +19,9 @@ cdef cnp.ndarray _index_array(obj, str name):
         raise TypeError(f"{name} must hold integers (class indices), got dtype {a.dtype}")
     if a.dtype.kind == "u" and a.size and a.max() > np.iinfo(np.int64).max:
         raise ValueError(f"{name} has values beyond the int64 range")
-    return np.ascontiguousarray(a, dtype=np.int64)
+    if cnp.PyArray_TYPE(a) != cnp.NPY_INT64:
+        return np.array(a, dtype=np.int64, order="C")
+    return _c_order(a)
 
 
 cdef int _check_indices(cnp.ndarray idx, str name, int64_t upper, int64_t allowed,
@@ -38,15 +40,11 @@ cdef _softmax_impl(x, dim, out, int log):
     cdef cnp.ndarray X = _float_array(x, "x")
     if X.ndim < 1:
         raise ValueError("x must have at least 1 dimension, got a scalar")
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
-    cdef int d = int(dim)
-    if d < -X.ndim or d >= X.ndim:
-        raise ValueError(f"dim={dim} is out of range for x with {X.ndim} dimensions")
+    cdef int d = _int_arg(dim, "dim", -X.ndim, X.ndim - 1)
     if d < 0:
         d += X.ndim
     cdef cnp.ndarray Y = _elementwise_out(out, "out", X, (X,), ("x",))
-    cdef cnp.ndarray Xm = np.ascontiguousarray(np.moveaxis(X, d, -1))
+    cdef cnp.ndarray Xm = _c_order(np.moveaxis(X, d, -1))
     cdef bint direct = d == X.ndim - 1
     cdef cnp.ndarray R = Y if direct else cnp.PyArray_EMPTY(Xm.ndim, Xm.shape, cnp.PyArray_TYPE(Xm), 0)
     cdef fnn_int C = X.shape[d]
@@ -111,9 +109,7 @@ def softmax_cross_entropy(logits, target, reduction="mean", label_smoothing=0.0,
     cdef double eps = _finite(label_smoothing, "label_smoothing")
     if eps < 0 or eps > 1:
         raise ValueError(f"label_smoothing must be in [0, 1], got {eps}")
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
-    cdef int64_t ignore = int(ignore_index)
+    cdef int64_t ignore = _int_arg(ignore_index, "ignore_index", -2 ** 63, 2 ** 63 - 1)
     X = _c_order(X)
 
     cdef cnp.ndarray T = target if cnp.PyArray_Check(target) else np.asarray(target)
@@ -191,14 +187,14 @@ cdef tuple _pointwise(fnn_loss kind, input, target, reduction, double delta, wei
         Wt = _float_array(weight, "weight")
         _same_dtype(Wt, "weight", X, "input")
         try:
-            Wt = np.ascontiguousarray(np.broadcast_to(Wt, _shp(X)))
+            Wt = _c_order(np.broadcast_to(Wt, _shp(X)))
         except ValueError:
             raise ValueError(f"weight of shape {_shp(Wt)} does not broadcast to input {_shp(X)}")
     if pos_weight is not None:
         P = _float_array(pos_weight, "pos_weight")
         _same_dtype(P, "pos_weight", X, "input")
         try:
-            P = np.ascontiguousarray(np.broadcast_to(P, (C,)))
+            P = _c_order(np.broadcast_to(P, (C,)))
         except ValueError:
             raise ValueError(f"pos_weight of shape {_shp(P)} does not broadcast to the last "
                              f"dimension of input ({C},)")

@@ -20,10 +20,9 @@ cdef void *_state_ptr(s, str name, cnp.ndarray p) except? NULL:
     return cnp.PyArray_DATA(a)
 
 
-def optim_step(kind, param, grad, s1=None, s2=None, s3=None, double lr=0.0,
-               double weight_decay=0.0, double eps=0.0, double momentum=0.0,
-               double dampening=0.0, double beta1=0.9, double beta2=0.999, double alpha=0.99,
-               double lr_decay=0.0, long long step=1, bint nesterov=False, bint maximize=False,
+def optim_step(kind, param, grad, s1=None, s2=None, s3=None, lr=0.0, weight_decay=0.0,
+               eps=0.0, momentum=0.0, dampening=0.0, beta1=0.9, beta2=0.999, alpha=0.99,
+               lr_decay=0.0, step=1, bint nesterov=False, bint maximize=False,
                bint decoupled=False, bint first=False):
     """One fused optimizer step on `param` in place (see csrc/optim.c).
 
@@ -44,10 +43,11 @@ def optim_step(kind, param, grad, s1=None, s2=None, s3=None, double lr=0.0,
         raise ValueError("grad overlaps the parameter")
     cdef fnn_optim_args a
     a.kind = _OPTIMIZERS[kind]
-    a.lr, a.weight_decay, a.eps = lr, weight_decay, eps
-    a.momentum, a.dampening = momentum, dampening
-    a.beta1, a.beta2, a.alpha, a.lr_decay = beta1, beta2, alpha, lr_decay
-    a.step = step
+    a.lr, a.weight_decay, a.eps = _finite(lr, "lr"), _finite(weight_decay, "weight_decay"), _finite(eps, "eps")
+    a.momentum, a.dampening = _finite(momentum, "momentum"), _finite(dampening, "dampening")
+    a.beta1, a.beta2 = _finite(beta1, "beta1"), _finite(beta2, "beta2")
+    a.alpha, a.lr_decay = _finite(alpha, "alpha"), _finite(lr_decay, "lr_decay")
+    a.step = _int_arg(step, "step", 1, 2 ** 63 - 1)
     a.nesterov, a.maximize, a.decoupled, a.first = nesterov, maximize, decoupled, first
     cdef void *p1 = _state_ptr(s1, "s1", P)
     cdef void *p2 = _state_ptr(s2, "s2", P)

@@ -8,6 +8,7 @@ requires grad are added into its ``.grad`` (accumulating across calls, as in
 PyTorch); non-leaf tensors keep theirs only after ``retain_grad()``.
 """
 import functools
+import itertools
 
 import numpy as np
 
@@ -51,14 +52,21 @@ class enable_grad(_GradMode):
     _value = True
 
 
+_sequence = itertools.count()
+
+
 class Node:
     """One recorded op. ``inputs``: the input tensors that need a gradient
-    (None in the places of those that do not)."""
-    __slots__ = ("inputs", "freed")
+    (None in the places of those that do not). ``seq`` numbers the nodes in
+    the order they were recorded: a tensor's producer always comes before its
+    consumers, except after an in-place op rebased the tensor (see
+    ``rebase_in_place``)."""
+    __slots__ = ("inputs", "freed", "seq")
 
     def __init__(self, inputs):
         self.inputs = inputs
         self.freed = False
+        self.seq = next(_sequence)
 
     def backward(self, grad):  # pragma: no cover - every op overrides it
         raise NotImplementedError
@@ -84,6 +92,33 @@ def needs_grad(*tensors):
     return False
 
 
+def rebase_in_place(tensor, result):
+    """Make ``result`` (just computed from ``tensor`` by one recorded node)
+    the new value of ``tensor``, as an in-place op does: ``tensor`` takes
+    result's array and node, and that node now reads a stand-in for the
+    value ``tensor`` had. Nodes recorded earlier that consumed ``tensor`` keep
+    receiving the old value's gradient (see ``_producer``); the old array is
+    not overwritten, so what they saved stays intact."""
+    node = result._node
+    before = type(tensor)._make(tensor._data, tensor._node)
+    node.inputs = tuple(before if t is tensor else t for t in node.inputs)
+    tensor._data = result._data
+    tensor._node = node
+    tensor.requires_grad = True
+    return tensor
+
+
+def _producer(t, consumer):
+    """The tensor whose producer gets `consumer`'s gradient for its input
+    `t`: t itself, or, when t was rebased in place after `consumer` recorded
+    it, the stand-in for the value consumer saw."""
+    n = t._node
+    while n is not None and n.seq > consumer.seq:
+        t = n.inputs[0]
+        n = t._node
+    return t
+
+
 def _topological(root_node):
     """Nodes reachable from root_node, each after every node that consumes
     its output (so that its incoming gradient is complete when it runs)."""
@@ -95,7 +130,7 @@ def _topological(root_node):
         pushed = False
         for t in node.inputs:
             if t is not None:
-                n = t._node
+                n = _producer(t, node)._node
                 if n is not None and id(n) not in seen:
                     seen.add(id(n))
                     stack.append(n)
@@ -150,7 +185,7 @@ def _chain(root_node):
             if t is not None and t._node is not None:
                 if nxt is not None:
                     return None
-                nxt = t._node
+                nxt = _producer(t, node)._node
         chain.append(node)
         node = nxt
     return chain
@@ -169,6 +204,8 @@ def _deliver(node, grads):
     for t, gi in zip(node.inputs, grads):
         if t is None or gi is None:
             continue
+        if t._node is not None and t._node.seq > node.seq:
+            t = _producer(t, node)
         if t._node is None:
             if t.requires_grad:
                 _accumulate_leaf(t, gi)

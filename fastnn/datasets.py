@@ -40,27 +40,42 @@ def get_fashion_mnist_labels(labels):
 
 def read_idx(path, magic, ndim):
     """Read one gzipped IDX file: big-endian magic, ndim dimensions, bytes.
-    Raises ValueError naming the file on a wrong magic, a bad size or a
-    corrupt archive."""
+
+    The header is read and checked first; then exactly the bytes it declares
+    are decompressed, in blocks (memory stays bounded by the declared data,
+    whatever the archive would expand to), and anything after them is an
+    error. Raises ValueError naming the file on a wrong magic, a bad size or
+    a corrupt archive."""
+    head = 4 + 4 * ndim
     try:
         with gzip.open(path, "rb") as f:
-            raw = f.read()
+            header = f.read(head)
+            if len(header) < head:
+                raise ValueError(f"{path}: truncated ({len(header)} bytes, the header alone is {head})")
+            got = struct.unpack(">I", header[:4])[0]
+            if got != magic:
+                raise ValueError(f"{path}: wrong magic number {got:#010x}, expected {magic:#010x} "
+                                 f"(an IDX file of {ndim} dimension(s) of unsigned bytes)")
+            dims = struct.unpack(">" + "I" * ndim, header[4:])
+            size = math.prod(dims)                    # a Python int: cannot overflow
+            if size > np.iinfo(np.intp).max:
+                raise ValueError(f"{path}: its header announces {dims} = {size} bytes, more than "
+                                 f"this machine can address; the file is damaged")
+            data = bytearray()
+            while len(data) < size:
+                block = f.read(min(size - len(data), 1 << 20))
+                if not block:
+                    break
+                data += block
+            extra = f.read(1)
     except (OSError, EOFError, zlib.error) as e:
         raise ValueError(f"{path}: not a readable gzip file ({e}); the file is damaged: "
                          f"{HOW_TO_GET}") from None
-    head = 4 + 4 * ndim
-    if len(raw) < head:
-        raise ValueError(f"{path}: truncated ({len(raw)} bytes, the header alone is {head})")
-    got = struct.unpack(">I", raw[:4])[0]
-    if got != magic:
-        raise ValueError(f"{path}: wrong magic number {got:#010x}, expected {magic:#010x} "
-                         f"(an IDX file of {ndim} dimension(s) of unsigned bytes)")
-    dims = struct.unpack(">" + "I" * ndim, raw[4:head])
-    size = int(np.prod(dims))
-    if len(raw) - head != size:
-        raise ValueError(f"{path}: holds {len(raw) - head} data bytes but its header announces "
+    if len(data) != size or extra:
+        found = f"more than {size}" if extra else str(len(data))
+        raise ValueError(f"{path}: holds {found} data bytes but its header announces "
                          f"{dims} = {size}; the file is truncated or damaged")
-    return np.frombuffer(raw, dtype=np.uint8, offset=head).reshape(dims).copy()
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims).copy()
 
 
 def _fashion_dir(root):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _C
 from .. import tensor_ops as _t
-from ..autograd import Node, _state as _ag_state, needs_grad
+from ..autograd import Node, _state as _ag_state, needs_grad, rebase_in_place
 from ..tensor import Tensor, _FLOATS, default_generator
 
 _make = Tensor._make
@@ -94,8 +94,31 @@ def linear(input, weight, bias=None, activation=None, negative_slope=0.01):
 
 # ---- activations ----------------------------------------------------------------
 
+def _in_place(input, result):
+    """inplace=True: ``result`` becomes ``input``'s value and ``input`` is
+    returned, as in PyTorch. Under no_grad the array is overwritten. While
+    autograd records, the tensor is rebased instead (it takes result's array
+    and node): the gradients come out as PyTorch's, and nodes recorded
+    earlier keep the values they saved. A leaf that requires grad is refused,
+    as PyTorch refuses it."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"input must be a Tensor for inplace=True, got {type(input).__name__}")
+    if result._node is not None:
+        if input._node is None:
+            raise RuntimeError("a leaf tensor that requires grad is being used in an in-place "
+                               "operation (inplace=True); use inplace=False")
+        return rebase_in_place(input, result)
+    if not _ag_state["enabled"] and input._data.flags.writeable:
+        np.copyto(input._data, result._data)
+    else:
+        input._data = result._data
+    return input
+
+
 def relu(input, inplace=False):
-    return _t.relu(input)
+    """max(x, 0). inplace=True writes the result into ``input`` and returns it."""
+    out = _t.relu(input)
+    return _in_place(input, out) if inplace else out
 
 
 def sigmoid(input):
@@ -107,8 +130,11 @@ def tanh(input):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return _t._unary(input, lambda A: _C.leaky_relu(A, negative_slope),
-                     lambda g, x: _C.leaky_relu_backward(g, x, negative_slope), False)
+    """x if x > 0 else negative_slope·x. inplace=True writes the result into
+    ``input`` and returns it."""
+    out = _t._unary(input, lambda A: _C.leaky_relu(A, negative_slope),
+                    lambda g, x: _C.leaky_relu_backward(g, x, negative_slope), False)
+    return _in_place(input, out) if inplace else out
 
 
 def gelu(input, approximate="none"):
@@ -166,7 +192,8 @@ class DropoutBackward(Node):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1 − p)
     (identity when not training). The mask comes from fastnn's generator
-    (manual_seed) and is recomputed in backward, not stored."""
+    (manual_seed) and is recomputed in backward, not stored. inplace=True
+    writes the result into ``input`` and returns it."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
@@ -175,10 +202,12 @@ def dropout(input, p=0.5, training=True, inplace=False):
     seed = int(default_generator().integers(0, 2 ** 63))
     y = _C.dropout(X, p, seed)
     if not needs_grad(input):
-        return _make(y)
-    node = DropoutBackward((input,))
-    node.p, node.seed = p, seed
-    return _make(y, node)
+        out = _make(y)
+    else:
+        node = DropoutBackward((input,))
+        node.p, node.seed = p, seed
+        out = _make(y, node)
+    return _in_place(input, out) if inplace else out
 
 
 # ---- losses ---------------------------------------------------------------------
