@@ -16,9 +16,20 @@ cdef inline tuple _shp(cnp.ndarray a):
     return (<object>a).shape
 
 
+cdef cnp.ndarray _as_array(obj, str name):
+    """`obj` as an ndarray; an array-like numpy cannot convert (ragged lists,
+    objects) is a TypeError naming the argument."""
+    if cnp.PyArray_Check(obj):
+        return obj
+    try:
+        return np.asarray(obj)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"{name} must be an array or nested lists of numbers of one shape: {e}") from None
+
+
 cdef cnp.ndarray _float_array(obj, str name):
     """`obj` as a float32 or float64 ndarray (array-likes are converted)."""
-    cdef cnp.ndarray a = obj if cnp.PyArray_Check(obj) else np.asarray(obj)
+    cdef cnp.ndarray a = _as_array(obj, name)
     cdef int t = cnp.PyArray_TYPE(a)
     if t != cnp.NPY_FLOAT32 and t != cnp.NPY_FLOAT64:
         raise TypeError(f"{name} must be a float32 or float64 array, got dtype {a.dtype}")
@@ -43,6 +54,8 @@ cdef fnn_act _activation(activation, str name) except *:
 
 cdef double _finite(value, str name) except? -1.0:
     cdef double v
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError):

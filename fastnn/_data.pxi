@@ -14,7 +14,7 @@ def gather_rows(src, index, out=None, scale=1.0, shift=0.0, dtype=None):
         copied in its own dtype (scale and shift must be left at 1 and 0)
     out : array (B, ...) C-contiguous, or None
     """
-    cdef cnp.ndarray S = src if cnp.PyArray_Check(src) else np.asarray(src)
+    cdef cnp.ndarray S = _as_array(src, "src")
     if S.ndim < 1:
         raise ValueError("src must have at least 1 dimension (rows), got a scalar")
     cdef int styp = cnp.PyArray_TYPE(S)
@@ -24,7 +24,10 @@ def gather_rows(src, index, out=None, scale=1.0, shift=0.0, dtype=None):
     cdef double sc = _finite(scale, "scale"), sh = _finite(shift, "shift")
     if not u8 and (sc != 1.0 or sh != 0.0):
         raise ValueError("scale and shift apply to uint8 src only")
-    out_dtype = np.dtype(dtype) if dtype is not None else (np.dtype(np.float32) if u8 else S.dtype)
+    try:
+        out_dtype = np.dtype(dtype) if dtype is not None else (np.dtype(np.float32) if u8 else S.dtype)
+    except TypeError as e:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r} ({e})") from None
     if out_dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype must be float32 or float64, got {out_dtype}")
     if not u8 and out_dtype != S.dtype:
@@ -110,6 +113,8 @@ def sum_squares(arrays):
     Returns a Python float (sqrt of it is the gradient norm)."""
     if cnp.PyArray_Check(arrays):
         arrays = [arrays]
+    elif isinstance(arrays, (str, bytes)) or not hasattr(arrays, "__iter__"):
+        raise TypeError(f"arrays must be an array or a sequence of arrays, got {type(arrays).__name__}")
     prepared = []
     for k, a in enumerate(arrays):
         A = _float_array(a, f"arrays[{k}]")

@@ -14,7 +14,7 @@ cdef fnn_reduction _reduction(value) except *:
 
 cdef cnp.ndarray _index_array(obj, str name):
     """`obj` as a C-contiguous int64 array; floats and bools are refused."""
-    cdef cnp.ndarray a = obj if cnp.PyArray_Check(obj) else np.asarray(obj)
+    cdef cnp.ndarray a = _as_array(obj, name)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers (class indices), got dtype {a.dtype}")
     if a.dtype.kind == "u" and a.size and a.max() > np.iinfo(np.int64).max:
@@ -112,7 +112,7 @@ def softmax_cross_entropy(logits, target, reduction="mean", label_smoothing=0.0,
     cdef int64_t ignore = _int_arg(ignore_index, "ignore_index", -2 ** 63, 2 ** 63 - 1)
     X = _c_order(X)
 
-    cdef cnp.ndarray T = target if cnp.PyArray_Check(target) else np.asarray(target)
+    cdef cnp.ndarray T = _as_array(target, "target")
     cdef cnp.ndarray idx = None, Q = None
     if T.dtype.kind == "f":
         if T.ndim == 1:

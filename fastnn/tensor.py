@@ -71,7 +71,11 @@ def _to_array(data, dtype=None):
     elif isinstance(data, np.ndarray):
         arr = data
     else:
-        arr = np.asarray(data)
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"data must be a number, an array or nested lists of numbers of one "
+                            f"shape: {e}") from None
         if arr.dtype == np.float64 and dtype is None:
             arr = arr.astype(np.float32)       # Python floats: float32 by default
     if dtype is not None:

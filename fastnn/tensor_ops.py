@@ -20,6 +20,19 @@ _make = Tensor._make
 
 # ---- operands ---------------------------------------------------------------
 
+def _dim(d, ndim, name="dim"):
+    """`d` as a dimension index of a tensor with `ndim` dims (negative counts
+    from the end), as PyTorch takes it; TypeError, or numpy's AxisError (a
+    ValueError and an IndexError), naming the argument otherwise."""
+    if isinstance(d, builtins.bool) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(d).__name__}")
+    n = builtins.max(ndim, 1)
+    if not -n <= d < n:
+        raise np.exceptions.AxisError(f"{name}={d} is out of range: expected a dimension in "
+                                      f"[{-n}, {n - 1}] for a tensor of {ndim} dimension(s)")
+    return int(d) % n
+
+
 def _array(x):
     if isinstance(x, Tensor):
         return x._data
@@ -271,6 +284,15 @@ def _axes(dim, keepdim, axis, keepdims):
     return dim, builtins.bool(keepdim)
 
 
+def _dims(dim, ndim):
+    """None, one dim or a tuple of dims, each checked by _dim."""
+    if dim is None:
+        return None
+    if isinstance(dim, tuple):
+        return tuple(_dim(d, ndim) for d in dim)
+    return _dim(dim, ndim)
+
+
 class SumBackward(Node):
     __slots__ = ("shape", "dim", "keepdim", "scale")
 
@@ -286,6 +308,7 @@ class SumBackward(Node):
 def _reduce(a, dim, keepdim, axis, keepdims, mean):
     A = _array(a)
     dim, keepdim = _axes(dim, keepdim, axis, keepdims)
+    dim = _dims(dim, np.ndim(_array(a)))
     if mean:
         if A.dtype not in _FLOATS:
             raise TypeError(f"mean needs a float tensor, got {A.dtype}")
@@ -343,7 +366,7 @@ def flatten(a, start_dim=0, end_dim=-1):
     n = len(shape)
     if n == 0:
         return reshape(a, 1)
-    s, e = start_dim % n, end_dim % n
+    s, e = _dim(start_dim, n, "start_dim"), _dim(end_dim, n, "end_dim")
     if e == s:
         return a if isinstance(a, Tensor) else _make(_array(a))
     new = shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:]
@@ -352,13 +375,14 @@ def flatten(a, start_dim=0, end_dim=-1):
 
 def squeeze(a, dim=None):
     A = _array(a)
-    shape = tuple(n for i, n in enumerate(A.shape) if not (n == 1 and (dim is None or i == dim % A.ndim)))
+    d = None if dim is None else _dim(dim, A.ndim)
+    shape = tuple(n for i, n in enumerate(A.shape) if not (n == 1 and (d is None or i == d)))
     return reshape(a, shape)
 
 
 def unsqueeze(a, dim):
     A = _array(a)
-    d = dim % (A.ndim + 1)
+    d = _dim(dim, A.ndim + 1)
     return reshape(a, A.shape[:d] + (1,) + A.shape[d:])
 
 
@@ -371,6 +395,9 @@ class PermuteBackward(Node):
 
 def permute(a, dims):
     A = _array(a)
+    dims = tuple(_dim(d, A.ndim, "dims") for d in dims)
+    if sorted(dims) != list(range(A.ndim)):
+        raise ValueError(f"dims must be a permutation of the {A.ndim} dimensions, got {dims}")
     out = np.transpose(A, dims)
     if not needs_grad(a):
         return _make(out)
@@ -382,6 +409,7 @@ def permute(a, dims):
 def transpose(a, dim0, dim1):
     n = _array(a).ndim
     dims = list(range(n))
+    dim0, dim1 = _dim(dim0, n, "dim0"), _dim(dim1, n, "dim1")
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(a, tuple(dims))
 
@@ -519,6 +547,8 @@ def max(a, dim=None, keepdim=False):  # noqa: A001
     if isinstance(dim, (Tensor, np.ndarray, float)):
         return maximum(a, dim)
     A = _array(a)
+    if dim is not None:
+        dim = _dim(dim, A.ndim)
     if dim is None:
         index = int(np.argmax(A))
         out = A.reshape(-1)[index].copy().reshape(())
@@ -539,6 +569,8 @@ def max(a, dim=None, keepdim=False):  # noqa: A001
 
 def argmax(a, dim=None, keepdim=False):
     A = _array(a)
+    if dim is not None:
+        dim = _dim(dim, A.ndim)
     out = np.argmax(A, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(A)
     return _make(np.asarray(out, dtype=np.int64))
 

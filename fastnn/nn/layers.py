@@ -25,7 +25,12 @@ class Linear(Module):
         d = _float_dtype(dtype)
         bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
         gen = default_generator()
-        self.weight = Parameter(gen.uniform(-bound, bound, (out_features, in_features)).astype(d))
+        try:
+            weight = gen.uniform(-bound, bound, (out_features, in_features)).astype(d)
+        except ValueError as e:         # numpy: more elements than it can address
+            raise ValueError(f"in_features={in_features} and out_features={out_features} make a "
+                             f"weight too large to allocate: {e}") from None
+        self.weight = Parameter(weight)
         if bias:
             self.bias = Parameter(gen.uniform(-bound, bound, out_features).astype(d))
         else:
@@ -146,7 +151,10 @@ class Flatten(Module):
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        for v, name in ((start_dim, "start_dim"), (end_dim, "end_dim")):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, input):
         return input.flatten(self.start_dim, self.end_dim)

@@ -26,7 +26,7 @@ class Optimizer:
         self.defaults = defaults
         self.state = {}
         self.param_groups = []
-        if isinstance(params, Tensor):
+        if isinstance(params, (Tensor, str, bytes)) or not hasattr(params, "__iter__"):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
         groups = list(params)
@@ -108,6 +108,9 @@ class Optimizer:
             g = p.grad._data
             if g.dtype != p._data.dtype:
                 raise TypeError(f"gradient dtype {g.dtype} differs from the parameter's {p.dtype}")
+            if g.shape != p._data.shape:
+                raise ValueError(f"a gradient of shape {g.shape} was assigned to a parameter of "
+                                 f"shape {p.shape} (p.grad must have the parameter's shape)")
             yield p, g
 
     def _state_buffer(self, p, name, init=0.0):

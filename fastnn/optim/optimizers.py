@@ -2,11 +2,17 @@
 single-tensor update formulas, each step one fused kernel pass per
 parameter (csrc/optim.c). Optimizer.step walks the parameters; each class
 says in _update how one parameter moves."""
+import numpy as np
+
 from .. import _C
 from .optimizer import Optimizer, required
 
 
 def _check_nonneg(name, value):
+    """A real number >= 0 (PyTorch's message, 'Invalid learning rate: -1');
+    TypeError for anything that is not a number."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"Invalid {name}: {value!r} is not a real number")
     if not value >= 0.0:
         raise ValueError(f"Invalid {name}: {value}")
 
