@@ -100,7 +100,7 @@ typedef struct {
                               fnn_reduction reduction, T *loss_elems, double *loss, \
                               T *grad)                                              \
     {                                                                               \
-        if (n < 0 || (pos_weight && C <= 0) || kind < FNN_LOSS_MSE ||               \
+        if (n < 0 || (pos_weight && C <= 0 && n > 0) || kind < FNN_LOSS_MSE ||     \
             kind > FNN_LOSS_BCE_LOGITS)                                             \
             return FNN_EINVAL;                                                      \
         const fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;           \

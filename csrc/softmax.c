@@ -181,9 +181,12 @@
     {                                                                               \
         if (M < 0 || C <= 0 || (!target && !q))                                     \
             return FNN_EINVAL;                                                      \
-        T wsum = 0;                                                                 \
-        for (fnn_int j = 0; j < C; j++)                                             \
-            wsum += w ? w[j] : (T)1;                                                \
+        /* W = Σ_j w_j (C without weights: no loop over a class count that     \
+         * nothing was allocated for, as with zero rows)                       */ \
+        T wsum = w ? 0 : (T)C;                                                      \
+        if (w && M > 0)                                                             \
+            for (fnn_int j = 0; j < C; j++)                                         \
+                wsum += w[j];                                                       \
         /* the 'mean' denominator first, so that one pass writes the final gradient */ \
         double denom = 0;                                                           \
         if (target) {                                                               \
@@ -194,6 +197,10 @@
             denom = (double)M;                                                      \
         }                                                                           \
         int mean = reduction == FNN_REDUCTION_MEAN;                                 \
+        if (M == 0) {                       /* no rows: 0, or NaN for 'mean' */     \
+            *loss = mean ? NAN : 0.0;                                               \
+            return FNN_OK;                                                          \
+        }                                                                           \
         T scale = mean && denom != 0 ? (T)(1.0 / denom) : (T)1;                     \
         xent_job_##SFX job = {M, C, x, target, q, w, (T)label_smoothing, ignore_index, \
                               wsum, scale, loss_rows, row_weight, grad};            \

@@ -72,9 +72,17 @@ cdef _backward(grad_out, saved, str saved_name, fnn_act act, double slope, doubl
 
 
 cdef cnp.ndarray _inplace_target(x):
+    """x, checked as the buffer of an in-place op: an ndarray the kernel can
+    write directly (C-contiguous, aligned, writeable)."""
     if not cnp.PyArray_Check(x):
         raise TypeError(f"x must be a numpy array to be modified in place, got {type(x).__name__}")
-    return x
+    cdef cnp.ndarray a = x
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(a) and cnp.PyArray_ISALIGNED(a)):
+        raise ValueError("x must be C-contiguous and aligned to be modified in place "
+                         "(use the out-of-place function and assign the result)")
+    if not cnp.PyArray_ISWRITEABLE(a):
+        raise ValueError("x is read-only and cannot be modified in place")
+    return a
 
 
 def relu(x, out=None):

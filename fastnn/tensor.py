@@ -141,7 +141,12 @@ class Tensor:
 
     def size(self, dim=None):
         """The shape, or its length along `dim`."""
-        return self._data.shape if dim is None else self._data.shape[dim]
+        if dim is None:
+            return self._data.shape
+        d = _ops._dim(dim, self._data.ndim)
+        if self._data.ndim == 0:
+            raise np.exceptions.AxisError(f"dim={dim}: a 0-dimensional tensor has no dimensions")
+        return self._data.shape[d]
 
     def numel(self):
         return self._data.size

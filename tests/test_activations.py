@@ -236,7 +236,7 @@ BAD = [
      r"out must have shape \(3,\)"),
     (lambda: ops.relu(np.ones(3, np.float32), out=np.ones(3)), TypeError, "out must have dtype"),
     (lambda: ops.relu_([1.0, 2.0]), TypeError, "x must be a numpy array"),
-    (lambda: ops.relu_(np.ones((3, 4))[:, ::2]), ValueError, "out must be C-contiguous"),
+    (lambda: ops.relu_(np.ones((3, 4))[:, ::2]), ValueError, "x must be C-contiguous"),
     (lambda: ops.gelu(np.ones(3), approximate="fast"), ValueError, "approximate must be"),
     (lambda: ops.softplus(np.ones(3), beta=0), ValueError, "beta must be > 0"),
     (lambda: ops.softplus(np.ones(3), threshold=float("nan")), ValueError, "threshold must be finite"),

@@ -182,6 +182,26 @@ def log_softmax(input, dim=None):
 
 # ---- dropout --------------------------------------------------------------------
 
+def check_real(value, name):
+    """A module's real-valued hyperparameter (a slope, beta, delta, ...):
+    TypeError naming it unless it is a real number; returned as float."""
+    if isinstance(value, (str, bytes, bool)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite number, got an int of {value.bit_length()} "
+                         "bits") from None
+
+
+def _check_dropout_p(p):
+    """p, the probability of an element being zeroed: a real number in [0, 1]."""
+    check_real(p, "dropout probability p")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
 class DropoutBackward(Node):
     __slots__ = ("p", "seed")
 
@@ -194,8 +214,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     (identity when not training). The mask comes from fastnn's generator
     (manual_seed) and is recomputed in backward, not stored. inplace=True
     writes the result into ``input`` and returns it."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_dropout_p(p)
     if not training or p == 0:
         return input
     X = _arr(input, "input")

@@ -71,6 +71,7 @@ class LeakyReLU(_Activation):
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
+        negative_slope = F.check_real(negative_slope, "negative_slope")
         self.negative_slope = negative_slope
         self.slope = negative_slope
         self.inplace = inplace
@@ -115,7 +116,7 @@ class GELU(_Activation):
 class Softplus(_Activation):
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
-        self.beta, self.threshold = beta, threshold
+        self.beta, self.threshold = F.check_real(beta, "beta"), F.check_real(threshold, "threshold")
 
     def forward(self, input):
         return F.softplus(input, self.beta, self.threshold)
@@ -168,8 +169,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        F._check_dropout_p(p)
         self.p = p
         self.inplace = inplace
 

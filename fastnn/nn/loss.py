@@ -1,5 +1,7 @@
 """The loss modules, with PyTorch's names and arguments; each is one fused
 kernel call that also produces the gradient."""
+import numpy as np
+
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -10,7 +12,7 @@ _REDUCTIONS = ("none", "mean", "sum")
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        if reduction not in _REDUCTIONS:
+        if not isinstance(reduction, str) or reduction not in _REDUCTIONS:
             raise ValueError(f"reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
         self.reduction = reduction
 
@@ -31,7 +33,7 @@ class L1Loss(_Loss):
 class HuberLoss(_Loss):
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
-        self.delta = delta
+        self.delta = F.check_real(delta, "delta")
 
     def forward(self, input, target):
         return F.huber_loss(input, target, self.reduction, self.delta)
@@ -46,9 +48,11 @@ class CrossEntropyLoss(_Loss):
         super().__init__(reduction)
         if weight is not None and not isinstance(weight, Tensor):
             raise TypeError("weight must be a fastnn.Tensor or None")
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
         self.weight = weight
         self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
+        self.label_smoothing = F.check_real(label_smoothing, "label_smoothing")
 
     def forward(self, input, target):
         return F.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,

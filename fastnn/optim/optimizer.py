@@ -41,7 +41,12 @@ class Optimizer:
         """Add a group (a dict with 'params' and any options to override)."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("a parameter group must have a 'params' entry (its list of Tensors)")
         params = param_group["params"]
+        if not isinstance(params, Tensor) and (isinstance(params, (str, bytes))
+                                               or not hasattr(params, "__iter__")):
+            raise TypeError(f"params of a parameter group must be Tensors, got {type(params).__name__}")
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):

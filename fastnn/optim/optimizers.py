@@ -8,11 +8,15 @@ from .. import _C
 from .optimizer import Optimizer, required
 
 
-def _check_nonneg(name, value):
-    """A real number >= 0 (PyTorch's message, 'Invalid learning rate: -1');
-    TypeError for anything that is not a number."""
+def _check_real(name, value):
+    """TypeError unless value is a real number (bools count, as in PyTorch)."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"Invalid {name}: {value!r} is not a real number")
+
+
+def _check_nonneg(name, value):
+    """A real number >= 0 (PyTorch's message, 'Invalid learning rate: -1')."""
+    _check_real(name, value)
     if not value >= 0.0:
         raise ValueError(f"Invalid {name}: {value}")
 
@@ -31,6 +35,7 @@ class SGD(Optimizer):
         _check_nonneg("learning rate", g["lr"])
         _check_nonneg("momentum value", g["momentum"])
         _check_nonneg("weight_decay value", g["weight_decay"])
+        _check_real("dampening value", g["dampening"])
         if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
@@ -51,7 +56,8 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False, check_finite=False):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        betas = tuple(betas) if isinstance(betas, (list, tuple)) else betas
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, check_finite=check_finite)
         super().__init__(params, defaults)
 
@@ -59,7 +65,12 @@ class Adam(Optimizer):
         _check_nonneg("learning rate", g["lr"])
         _check_nonneg("epsilon value", g["eps"])
         _check_nonneg("weight_decay value", g["weight_decay"])
-        b1, b2 = g["betas"]
+        betas = g["betas"]
+        if not (isinstance(betas, tuple) and len(betas) == 2):
+            raise TypeError(f"Invalid betas: {betas!r} is not a pair of numbers")
+        b1, b2 = betas
+        _check_real("beta parameter at index 0", b1)
+        _check_real("beta parameter at index 1", b2)
         if not 0.0 <= b1 < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {b1}")
         if not 0.0 <= b2 < 1.0:
