@@ -7,6 +7,7 @@ in the checkout, or an installed wheel with this folder copied anywhere.
 Tests that need the source checkout (the example scripts) skip off it.
 The `slow` marker (subprocesses, fresh interpreters, the example scripts, the
 benchmark run) is registered here; `-m "not slow"` leaves those out."""
+import math
 import os
 import zlib
 
@@ -147,3 +148,72 @@ def act_grad_scale(y, activation, slope=0.01):
 
 ACTIVATIONS = [None, "relu", "leaky_relu", "sigmoid", "tanh"]
 DTYPES = [np.float32, np.float64]
+
+
+def optim_reference(kind, kw, p0, grads):
+    """The update formulas of torch.optim's single-tensor algorithms in
+    float64 numpy: p0 moved by each gradient of `grads` in turn (None: a step
+    without a gradient, which moves nothing). Used by test_optim and the fuzz
+    suite."""
+    kw = {k: (tuple(float(b) for b in v) if k == "betas" else
+              v if isinstance(v, bool) else float(v)) for k, v in kw.items()}   # numpy scalars: in float64
+    p = np.asarray(p0, dtype=np.float64).copy()
+    st_ = {}
+    t = 0
+    wd = kw.get("weight_decay", 1e-2 if kind == "AdamW" else 0.0)
+    for g0 in grads:
+        if g0 is None:
+            continue
+        t += 1
+        g = np.array(g0, dtype=np.float64)
+        g = -g if kw.get("maximize") else g
+        lr = kw["lr"]
+        if kind == "SGD":
+            mu, damp = kw.get("momentum", 0), kw.get("dampening", 0)
+            if wd:
+                g = g + wd * p
+            if mu:
+                st_["b"] = g.copy() if "b" not in st_ else mu * st_["b"] + (1 - damp) * g
+                g = g + mu * st_["b"] if kw.get("nesterov") else st_["b"]
+            p = p - lr * g
+        elif kind in ("Adam", "AdamW"):
+            b1, b2 = kw.get("betas", (0.9, 0.999))
+            e = kw.get("eps", 1e-8)
+            if kind == "AdamW":
+                p = p * (1 - lr * wd)
+            elif wd:
+                g = g + wd * p
+            m = st_.setdefault("m", np.zeros_like(p))
+            v = st_.setdefault("v", np.zeros_like(p))
+            st_["m"] = m + (1 - b1) * (g - m)
+            st_["v"] = v * b2 + (1 - b2) * g * g
+            v = st_["v"]
+            if kw.get("amsgrad"):
+                st_["vmax"] = np.maximum(st_.get("vmax", np.zeros_like(p)), st_["v"])
+                v = st_["vmax"]
+            denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + e
+            p = p - lr / (1 - b1 ** t) * (st_["m"] / denom)
+        elif kind == "Adagrad":
+            if wd:
+                g = g + wd * p
+            s = st_.setdefault("s", np.full_like(p, kw.get("initial_accumulator_value", 0.0)))
+            st_["s"] = s + g * g
+            clr = lr / (1 + (t - 1) * kw.get("lr_decay", 0.0))
+            p = p - clr * (g / (np.sqrt(st_["s"]) + kw.get("eps", 1e-10)))
+        else:
+            alpha, e, mu = kw.get("alpha", 0.99), kw.get("eps", 1e-8), kw.get("momentum", 0)
+            if wd:
+                g = g + wd * p
+            st_["sq"] = st_.get("sq", np.zeros_like(p)) * alpha + (1 - alpha) * g * g
+            if kw.get("centered"):
+                st_["ga"] = st_.get("ga", np.zeros_like(p))
+                st_["ga"] = st_["ga"] + (1 - alpha) * (g - st_["ga"])
+                avg = np.sqrt(st_["sq"] - st_["ga"] ** 2) + e
+            else:
+                avg = np.sqrt(st_["sq"]) + e
+            if mu > 0:
+                st_["b"] = st_.get("b", np.zeros_like(p)) * mu + g / avg
+                p = p - lr * st_["b"]
+            else:
+                p = p - lr * (g / avg)
+    return p

@@ -51,7 +51,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 import fastnn
 from fastnn import _C, nn, ops, optim
 
-from conftest import ATOL_ACT, RTOL, SIMD_PATHS, act_grad_from_output, act_grad_scale, act_ref
+from conftest import (ATOL_ACT, RTOL, SIMD_PATHS, act_grad_from_output, act_grad_scale, act_ref,
+                      optim_reference)
 
 DEFAULT_EXAMPLES = 30
 EXAMPLES = max(1, int(os.environ.get("FASTNN_FUZZ_EXAMPLES", DEFAULT_EXAMPLES)))
@@ -846,6 +847,16 @@ MATMUL_SPEC = [("a", "array", None), ("b", "array", None), ("beta", "float", Non
                ("out", "out", _matmul_out)]
 
 
+def run_valid(fn, model, kw, cfg, name):
+    """A valid call of fn(**kw) on the SIMD path and thread count cfg, checked
+    against model(**kw); returns the result."""
+    exp = model(**kw)
+    with kernel_config(cfg):
+        got = fuzzed(fn, **kw)
+    check(got, exp, name)
+    return got
+
+
 @FUZZ
 @given(data=st.data(), cfg=kernels)
 def test_matmul_valid(data, cfg):
@@ -853,10 +864,7 @@ def test_matmul_valid(data, cfg):
     out= (NaN-filled, beta=0 never reads it) and beta accumulation."""
     D = Draw(data)
     kw = build_matmul(D)
-    exp = model_matmul(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(ops.matmul, **kw)
-    check(got, exp, "matmul")
+    got = run_valid(ops.matmul, model_matmul, kw, cfg, "matmul")
     if kw.get("out") is not None:
         assert got is kw["out"]
 
@@ -934,10 +942,7 @@ def test_linear_valid(data, cfg):
     every fused activation and slope, any layout, out=."""
     D = Draw(data)
     kw = build_linear(D)
-    exp = model_linear(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(ops.linear, **kw)
-    check(got, exp, "linear")
+    run_valid(ops.linear, model_linear, kw, cfg, "linear")
 
 
 @FUZZ
@@ -1049,10 +1054,7 @@ def test_linear_backward_valid(data, cfg):
     gradient buffers, any layout."""
     D = Draw(data)
     kw = build_linear_backward(D)
-    exp = model_linear_backward(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(ops.linear_backward, **kw)
-    check(got, exp, "linear_backward")
+    got = run_valid(ops.linear_backward, model_linear_backward, kw, cfg, "linear_backward")
     if kw.get("grad_weight") is not None:
         assert got[1] is kw["grad_weight"] and got[2] is kw["grad_bias"]
 
@@ -1323,10 +1325,7 @@ def test_activation_backward_valid(data, name, cfg):
     allocated, or one of the inputs (in place)."""
     D = Draw(data)
     kw = build_act_backward(D, name)
-    exp = model_act_backward(name)(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(ACT_BACKWARD[name][0], **kw)
-    check(got, exp, name)
+    run_valid(ACT_BACKWARD[name][0], model_act_backward(name), kw, cfg, name)
 
 
 @FUZZ
@@ -1397,10 +1396,8 @@ def test_softmax_valid(data, log, cfg):
     large and extreme logits, any layout, out= given or x itself."""
     D = Draw(data)
     kw = build_softmax(D)
-    exp = model_softmax(log)(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(ops.log_softmax if log else ops.softmax, **kw)
-    check(got, exp, "log_softmax" if log else "softmax")
+    run_valid(ops.log_softmax if log else ops.softmax, model_softmax(log), kw, cfg,
+              "log_softmax" if log else "softmax")
 
 
 @FUZZ
@@ -1534,10 +1531,7 @@ def test_softmax_cross_entropy_valid(data, cfg):
     reduction, with and without the gradient; N = 0 and C = 1 included."""
     D = Draw(data)
     kw = build_xent(D)
-    exp = model_xent(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(ops.softmax_cross_entropy, **kw)
-    check(got, exp, "softmax_cross_entropy")
+    run_valid(ops.softmax_cross_entropy, model_xent, kw, cfg, "softmax_cross_entropy")
 
 
 @FUZZ
@@ -1675,10 +1669,7 @@ def test_pointwise_losses_valid(data, name, cfg):
     reduction, with and without the gradient."""
     D = Draw(data)
     kw = build_pointwise(D, name)
-    exp = model_pointwise(name)(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(POINTWISE[name], **kw)
-    check(got, exp, name)
+    run_valid(POINTWISE[name], model_pointwise(name), kw, cfg, name)
 
 
 @FUZZ
@@ -1765,10 +1756,7 @@ def test_dropout_valid(data, name, cfg):
     D = Draw(data)
     fn, xname = DROPOUTS[name]
     kw = build_dropout(D, xname)
-    exp = model_dropout(xname)(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(fn, **kw)
-    check(got, exp, name)
+    run_valid(fn, model_dropout(xname), kw, cfg, name)
 
 
 @FUZZ
@@ -1928,10 +1916,7 @@ def test_gather_rows_valid(data, cfg):
     index dtype, empty batches, out=."""
     D = Draw(data)
     kw = build_gather_rows(D)
-    exp = model_gather_rows(**kw)
-    with kernel_config(cfg):
-        got = fuzzed(ops.gather_rows, **kw)
-    check(got, exp, "gather_rows")
+    run_valid(ops.gather_rows, model_gather_rows, kw, cfg, "gather_rows")
 
 
 @FUZZ
@@ -2510,72 +2495,6 @@ def test_nn_linear_mutated(data, which):
 # ============================================================================
 # optim: SGD, Adam, AdamW, Adagrad, RMSprop
 # ============================================================================
-
-def optim_reference(kind, kw, p0, grads):
-    """torch.optim's single-tensor update formulas in float64 numpy (as
-    test_optim); grads: a list with None for steps without a gradient."""
-    kw = {k: (tuple(float(b) for b in v) if k == "betas" else
-              v if isinstance(v, bool) else float(v)) for k, v in kw.items()}   # numpy scalars: in float64
-    p = f64(p0).copy()
-    st_ = {}
-    t = 0
-    wd = kw.get("weight_decay", 1e-2 if kind == "AdamW" else 0.0)
-    for g0 in grads:
-        if g0 is None:
-            continue
-        t += 1
-        g = -f64(g0) if kw.get("maximize") else f64(g0).copy()
-        lr = kw["lr"]
-        if kind == "SGD":
-            mu, damp = kw.get("momentum", 0), kw.get("dampening", 0)
-            if wd:
-                g = g + wd * p
-            if mu:
-                st_["b"] = g.copy() if "b" not in st_ else mu * st_["b"] + (1 - damp) * g
-                g = g + mu * st_["b"] if kw.get("nesterov") else st_["b"]
-            p = p - lr * g
-        elif kind in ("Adam", "AdamW"):
-            b1, b2 = kw.get("betas", (0.9, 0.999))
-            e = kw.get("eps", 1e-8)
-            if kind == "AdamW":
-                p = p * (1 - lr * wd)
-            elif wd:
-                g = g + wd * p
-            m = st_.setdefault("m", np.zeros_like(p))
-            v = st_.setdefault("v", np.zeros_like(p))
-            st_["m"] = m + (1 - b1) * (g - m)
-            st_["v"] = v * b2 + (1 - b2) * g * g
-            v = st_["v"]
-            if kw.get("amsgrad"):
-                st_["vmax"] = np.maximum(st_.get("vmax", np.zeros_like(p)), st_["v"])
-                v = st_["vmax"]
-            denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + e
-            p = p - lr / (1 - b1 ** t) * (st_["m"] / denom)
-        elif kind == "Adagrad":
-            if wd:
-                g = g + wd * p
-            s = st_.setdefault("s", np.full_like(p, kw.get("initial_accumulator_value", 0.0)))
-            st_["s"] = s + g * g
-            clr = lr / (1 + (t - 1) * kw.get("lr_decay", 0.0))
-            p = p - clr * (g / (np.sqrt(st_["s"]) + kw.get("eps", 1e-10)))
-        else:
-            alpha, e, mu = kw.get("alpha", 0.99), kw.get("eps", 1e-8), kw.get("momentum", 0)
-            if wd:
-                g = g + wd * p
-            st_["sq"] = st_.get("sq", np.zeros_like(p)) * alpha + (1 - alpha) * g * g
-            if kw.get("centered"):
-                st_["ga"] = st_.get("ga", np.zeros_like(p))
-                st_["ga"] = st_["ga"] + (1 - alpha) * (g - st_["ga"])
-                avg = np.sqrt(st_["sq"] - st_["ga"] ** 2) + e
-            else:
-                avg = np.sqrt(st_["sq"]) + e
-            if mu > 0:
-                st_["b"] = st_.get("b", np.zeros_like(p)) * mu + g / avg
-                p = p - lr * st_["b"]
-            else:
-                p = p - lr * (g / avg)
-    return p
-
 
 def build_optimizer_options(D, kind):
     f = lambda lo, hi, *common: D(st.sampled_from(list(common)) | st.floats(lo, hi), label="option")  # noqa: E731

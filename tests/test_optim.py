@@ -13,72 +13,14 @@ import fastnn as fnn
 from fastnn import nn, optim
 from fastnn.optim import lr_scheduler
 
+from conftest import optim_reference
+
 try:
     import torch
 except ImportError:
     torch = None
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
-
-
-def numpy_reference(kind, kw, p0, grads):
-    """The update formulas of torch.optim's single-tensor algorithms, in numpy."""
-    p = p0.astype(np.float64).copy()
-    st = {}
-    wd = kw.get("weight_decay", 0.0)
-    for t, g0 in enumerate(grads, start=1):
-        g = -g0 if kw.get("maximize") else g0.copy()
-        lr = kw["lr"]
-        if kind == "SGD":
-            mu, damp = kw.get("momentum", 0), kw.get("dampening", 0)
-            if wd:
-                g = g + wd * p
-            if mu:
-                st["b"] = g.copy() if "b" not in st else mu * st["b"] + (1 - damp) * g
-                g = g + mu * st["b"] if kw.get("nesterov") else st["b"]
-            p = p - lr * g
-        elif kind in ("Adam", "AdamW"):
-            b1, b2 = kw.get("betas", (0.9, 0.999))
-            eps = kw.get("eps", 1e-8)
-            if kind == "AdamW":
-                p = p * (1 - lr * kw.get("weight_decay", 1e-2))
-            elif wd:
-                g = g + wd * p
-            st.setdefault("m", np.zeros_like(p))
-            st.setdefault("v", np.zeros_like(p))
-            st["m"] = st["m"] + (1 - b1) * (g - st["m"])
-            st["v"] = st["v"] * b2 + (1 - b2) * g * g
-            v = st["v"]
-            if kw.get("amsgrad"):
-                st["vmax"] = np.maximum(st.get("vmax", np.zeros_like(p)), st["v"])
-                v = st["vmax"]
-            denom = np.sqrt(v) / math.sqrt(1 - b2 ** t) + eps
-            p = p - lr / (1 - b1 ** t) * (st["m"] / denom)
-        elif kind == "Adagrad":
-            if wd:
-                g = g + wd * p
-            st.setdefault("s", np.full_like(p, kw.get("initial_accumulator_value", 0.0)))
-            st["s"] = st["s"] + g * g
-            clr = lr / (1 + (t - 1) * kw.get("lr_decay", 0.0))
-            p = p - clr * (g / (np.sqrt(st["s"]) + kw.get("eps", 1e-10)))
-        else:  # RMSprop
-            alpha, eps, mu = kw.get("alpha", 0.99), kw.get("eps", 1e-8), kw.get("momentum", 0)
-            if wd:
-                g = g + wd * p
-            st.setdefault("sq", np.zeros_like(p))
-            st["sq"] = st["sq"] * alpha + (1 - alpha) * g * g
-            if kw.get("centered"):
-                st["ga"] = st.get("ga", np.zeros_like(p))
-                st["ga"] = st["ga"] + (1 - alpha) * (g - st["ga"])
-                avg = np.sqrt(st["sq"] - st["ga"] ** 2) + eps
-            else:
-                avg = np.sqrt(st["sq"]) + eps
-            if mu > 0:
-                st["b"] = st.get("b", np.zeros_like(p)) * mu + g / avg
-                p = p - lr * st["b"]
-            else:
-                p = p - lr * (g / avg)
-    return p
 
 
 def grid(**axes):
@@ -115,7 +57,7 @@ def run_fastnn(kind, kw, p0, grads, dtype=np.float64):
 def test_matches_numpy_reference_float64(rng, kind, kw):
     p0 = rng.standard_normal((6, 7))
     grads = [rng.standard_normal((6, 7)) for _ in range(50)]
-    np.testing.assert_allclose(run_fastnn(kind, kw, p0, grads), numpy_reference(kind, kw, p0, grads),
+    np.testing.assert_allclose(run_fastnn(kind, kw, p0, grads), optim_reference(kind, kw, p0, grads),
                                rtol=1e-12, atol=1e-14)
 
 
