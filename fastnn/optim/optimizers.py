@@ -2,6 +2,8 @@
 single-tensor update formulas, each step one fused kernel pass per
 parameter (csrc/optim.c). Optimizer.step walks the parameters; each class
 says in _update how one parameter moves."""
+import math
+
 import numpy as np
 
 from .. import _C
@@ -15,9 +17,10 @@ def _check_real(name, value):
 
 
 def _check_nonneg(name, value):
-    """A real number >= 0 (PyTorch's message, 'Invalid learning rate: -1')."""
+    """A finite real number >= 0 (PyTorch's message, 'Invalid learning rate:
+    -1'; an infinite one is refused too: it would only make NaN parameters)."""
     _check_real(name, value)
-    if not value >= 0.0:
+    if not 0.0 <= value < math.inf:
         raise ValueError(f"Invalid {name}: {value}")
 
 
