@@ -42,7 +42,7 @@ def plot_history(history, path=None, title=None, dpi=100):
         if values and all(v is not None for v in values):
             ax.plot(epochs, values, style, label=label)
     ax.set_xlabel("epoch")
-    ax.set_xlim(1, max(len(history), 1))
+    ax.set_xlim(1, max(len(history), 2))     # one epoch: still a range, not a point
     ax.grid(True)
     ax.legend()
     if title:
