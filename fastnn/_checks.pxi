@@ -54,6 +54,11 @@ cdef fnn_act _activation(activation, str name) except *:
 
 cdef double _finite(value, str name) except? -1.0:
     cdef double v
+    if type(value) is float:                  # the common case, without a Python call
+        v = <double>value
+        if not isfinite(v):
+            raise ValueError(f"{name} must be finite, got {v}")
+        return v
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     try:
@@ -71,9 +76,12 @@ cdef object _int_arg(value, str name, object lo, object hi):
     """`value` as a Python int in [lo, hi]; TypeError or ValueError naming the
     argument otherwise (never OverflowError: the range is checked before any
     conversion to a C integer)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if type(value) is int:                    # the common case
+        v = value
+    elif isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    v = int(value)
+    else:
+        v = int(value)
     if v < lo or v > hi:
         raise ValueError(f"{name} must be in [{lo}, {hi}], got {v}")
     return v

@@ -130,7 +130,9 @@ def _topological(root_node):
         pushed = False
         for t in node.inputs:
             if t is not None:
-                n = _producer(t, node)._node
+                n = t._node
+                if n is not None and n.seq > node.seq:
+                    n = _producer(t, node)._node
                 if n is not None and id(n) not in seen:
                     seen.add(id(n))
                     stack.append(n)
@@ -185,7 +187,7 @@ def _chain(root_node):
             if t is not None and t._node is not None:
                 if nxt is not None:
                     return None
-                nxt = _producer(t, node)._node
+                nxt = t._node if t._node.seq < node.seq else _producer(t, node)._node
         chain.append(node)
         node = nxt
     return chain

@@ -308,7 +308,7 @@ class SumBackward(Node):
 def _reduce(a, dim, keepdim, axis, keepdims, mean):
     A = _array(a)
     dim, keepdim = _axes(dim, keepdim, axis, keepdims)
-    dim = _dims(dim, np.ndim(_array(a)))
+    dim = _dims(dim, A.ndim)
     if mean:
         if A.dtype not in _FLOATS:
             raise TypeError(f"mean needs a float tensor, got {A.dtype}")
