@@ -40,7 +40,7 @@ typedef struct {
                                T *out)                                              \
     {                                                                               \
         gather_job job = {n, cols, src, idx, 1, 0, out};                            \
-        fnn_parallel(fnn_threads_for((double)n * cols * GATHER_COST, n), gather_part_##SFX, &job); \
+        fnn_run_parts((double)n * cols * GATHER_COST, n, gather_part_##SFX, &job);  \
     }                                                                               \
     static fnn_status gather_u8_part_##SFX(void *ctx, int part, int nparts)         \
     {                                                                               \
@@ -59,7 +59,7 @@ typedef struct {
                                   const int64_t *idx, double scale, double shift, T *out) \
     {                                                                               \
         gather_job job = {n, cols, src, idx, scale, shift, out};                    \
-        fnn_parallel(fnn_threads_for((double)n * cols * GATHER_COST, n), gather_u8_part_##SFX, &job); \
+        fnn_run_parts((double)n * cols * GATHER_COST, n, gather_u8_part_##SFX, &job); \
     }                                                                               \
                                                                                     \
     /* first index of the row maximum; a NaN wins at once, as numpy's argmax */     \
@@ -126,7 +126,7 @@ typedef struct {
             if (!partial)                                                           \
                 return -1.0;                                                        \
             sumsq_job_##SFX job = {bufs[k], lens[k], partial};                      \
-            fnn_parallel(fnn_threads_for((double)lens[k] * 2, blocks), sumsq_part_##SFX, &job); \
+            fnn_run_parts((double)lens[k] * 2, blocks, sumsq_part_##SFX, &job);     \
             for (fnn_int b = 0; b < blocks; b++)                                    \
                 total += partial[b];                                                \
         }                                                                           \

@@ -45,12 +45,26 @@ const char *fnn_build_flags(void);              /* the flags it was given */
 /* ---- threads (threads.c) --------------------------------------------- */
 
 /* The thread count, one for the whole process: the last fnn_set_num_threads
- * (from any thread), else OpenMP's default (OMP_NUM_THREADS, or the cores);
- * capped by the calling thread's OpenMP setting where that was lowered below
- * the default (threadpoolctl). The default is read on the first call. */
+ * (from any thread), else OpenMP's default (OMP_NUM_THREADS, or the CPUs this
+ * process may use); capped by the calling thread's OpenMP setting where that
+ * was lowered below the default (threadpoolctl). The default is read on the
+ * first call. It is a ceiling: a call runs on at most
+ * fnn_get_team_ceiling() = min(count, usable CPUs) threads, fewer when its
+ * work is small. */
 int fnn_openmp_enabled(void);                   /* 1 if built with OpenMP */
 void fnn_set_num_threads(int n);
 int fnn_get_num_threads(void);
+int fnn_get_team_ceiling(void);
+/* CPUs this process may use: its affinity mask, within its cgroup's CPU quota
+ * (measured at the first call and again at each fnn_set_num_threads, or
+ * fnn_refresh_usable_cpus); fnn_set_usable_cpus(n > 0) overrides it (tests),
+ * n = 0 measures again. */
+int fnn_get_usable_cpus(void);
+void fnn_refresh_usable_cpus(void);
+void fnn_set_usable_cpus(int n);
+/* The CPU quota of the cgroup listed in proc_file under the hierarchy mounted
+ * at root (0: none); the pieces of fnn_get_usable_cpus, for tests. */
+int fnn_cgroup_cpus(const char *proc_file, const char *root);
 
 /* ---- activations ------------------------------------------------------ */
 

@@ -6,6 +6,12 @@
 
 /* Up to this many rows, C is computed row by row without packing B. */
 #define FNN_SMALL_M 4
+/* An operand packs whole when that takes at most this many bytes (8 MB: a
+ * 1024×2048 float matrix), else chunk by chunk. */
+#define FNN_PACK_CAP ((fnn_int)8 << 20)
+/* Work units per packed element, against FNN_THREAD_WORK: a copy costs about
+ * what 16 flops of the micro-kernel do. */
+#define FNN_PACK_COST 16.0
 
 typedef fnn_gemm_arch_s gemm_arch_s;
 typedef fnn_gemm_arch_d gemm_arch_d;

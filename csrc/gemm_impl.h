@@ -1,20 +1,25 @@
 /* gemm_impl.h — the GEMM driver, written once and instantiated by gemm.c for
  * float (SFX = s) and double (SFX = d). Not a header to include elsewhere.
  *
- * BLIS-style loops around one register-blocked micro-kernel:
+ * BLIS-style loops around one register-blocked micro-kernel, with packing
+ * shared by all threads:
  *
- *   for jc over N by NC:                    B panel, packed per thread
- *     for pc over K by KC:                  pack op(B)[pc:, jc:] in NR columns
- *       for ic over M by MC:                pack op(A)[ic:, pc:] in MR rows
- *         for jr over NC by NR:
- *           for ir over MC by MR:           micro-kernel on one MR×NR tile
+ *   for each chunk of C (one chunk unless an operand packs to > FNN_PACK_CAP):
+ *     pack op(B)'s columns and op(A)'s rows, once, into shared buffers
+ *       (parts: NR-column / MR-row panels, every K block of a panel);
+ *     compute C in parts (blocks of rows × columns), each part:
+ *       for jc over its columns by NC:
+ *         for pc over K by KC:
+ *           for ic over its rows by MC:        packed A block stays in L2
+ *             for jr over NC by NR:            packed B micro-panel in L1
+ *               for ir over MC by MR:          micro-kernel on one MR×NR tile
  *
- * Packing absorbs the transposes. The epilogue runs in the micro-kernel on the
- * last K block. Threads split C into a grid of rectangles (whole micro-tiles)
- * and pack their own panels, so no thread waits on another; every element of
- * C sums its K products in the same order whatever the grid, which is why the
- * result does not depend on the thread count. The K block size depends on K
- * alone for the same reason.
+ * Each operand is packed once per chunk whatever the thread count, and the
+ * parts of both passes go to whichever thread is free (fnn_parallel). Packing
+ * absorbs the transposes; the epilogue runs in the micro-kernel on the last K
+ * block. Every element of C sums its K products in the same order whatever the
+ * parts, which is why the result does not depend on the thread count; the K
+ * block size depends on K alone for the same reason.
  */
 
 #define CAT_(a, b) a##_##b
@@ -34,7 +39,14 @@ typedef struct {
     const fnn_epilogue *ep;   /* NULL: none */
     REAL *rowsum;             /* M values: beta·rowsum + Σ_k op(A)[i,k], or NULL */
     const F(gemm_arch) *arch; /* set by gemm_run */
-    int tm, tn;               /* thread grid */
+    /* the chunk of C in hand, [m0, m0+mlen) × [n0, n0+nlen), and its packing */
+    fnn_int kcb, nk;          /* K block size and count (nk >= 1) */
+    fnn_int m0, mlen, n0, nlen;
+    fnn_int apanels, bpanels; /* MR-row panels of A, NR-column panels of B */
+    REAL *Ap, *Bp;            /* packed chunk: block p at p·kcb·(panels·MR or NR) */
+    REAL *sums;               /* row sums of the chunk's A rows, or NULL */
+    int pack_a, pack_b;       /* which operands this round packs */
+    fnn_int rblocks, cblocks; /* compute parts: rblocks × cblocks */
 } F(gemm_job);
 
 /* Pack rows [i0, i0+rows) and k in [p0, p0+kc) of op(A) into MR-row panels,
@@ -175,53 +187,90 @@ static fnn_int F(k_block)(fnn_int K, fnn_int kc_max)
     return (K + nk - 1) / nk;
 }
 
-/* All of the loops for the rectangle [m0, m1) × [n0, n1) of C. */
-static fnn_status F(gemm_rect)(const F(gemm_job) *job, const F(gemm_arch) *arch,
-                               fnn_int m0, fnn_int m1, fnn_int n0, fnn_int n1,
-                               int do_rowsum)
+/* Where panel `panel` of K block p starts in a packed operand of `panels`
+ * panels of width w: blocks are laid out one after the other, panels inside,
+ * each panel followed by FNN_PACK_SLACK elements that its packing may
+ * overwrite (so panels packed by different threads never touch). */
+static inline REAL *F(packed_at)(REAL *base, const F(gemm_job) *job, fnn_int panels, int w,
+                                 fnn_int p, fnn_int panel, fnn_int kc)
 {
-    const int mr = arch->mr, nr = arch->nr;
-    const fnn_int K = job->K, kcb = F(k_block)(K, arch->kc);
-    const fnn_int kalloc = kcb > 0 ? kcb : 1;
-    fnn_int ncmax = n1 - n0 < arch->nc ? n1 - n0 : arch->nc;
-    ncmax = (ncmax + nr - 1) / nr * nr;
-    fnn_int mcmax = m1 - m0 < arch->mc ? m1 - m0 : arch->mc;
-    mcmax = (mcmax + mr - 1) / mr * mr;
-    REAL *Ap = fnn_scratch(0, ((size_t)mcmax * kalloc + FNN_PACK_SLACK) * sizeof(REAL));
-    REAL *Bp = fnn_scratch(1, ((size_t)ncmax * kalloc + FNN_PACK_SLACK) * sizeof(REAL));
-    REAL *sums = do_rowsum ? fnn_scratch(2, (size_t)(m1 - m0) * sizeof(REAL)) : NULL;
-    if (!Ap || !Bp || (do_rowsum && !sums))
-        return FNN_ENOMEM;
-    for (fnn_int i = 0; do_rowsum && i < m1 - m0; i++)
-        sums[i] = 0;
+    return base + p * panels * (job->kcb * w + FNN_PACK_SLACK) + panel * (kc * w + FNN_PACK_SLACK);
+}
 
-    for (fnn_int jc = n0; jc < n1; jc += arch->nc) {
-        fnn_int nc = n1 - jc < arch->nc ? n1 - jc : arch->nc;
-        fnn_int p0 = 0;
-        do {
-            fnn_int kc = K - p0 < kcb ? K - p0 : kcb;
-            int first = p0 == 0, last = p0 + kc >= K;
-            F(pack_b)(job, arch, p0, kc, jc, nc, Bp);
-            for (fnn_int ic = m0; ic < m1; ic += arch->mc) {
-                fnn_int mc = m1 - ic < arch->mc ? m1 - ic : arch->mc;
-                F(pack_a)(job, arch, ic, mc, p0, kc, Ap,
-                          do_rowsum && jc == n0 ? sums + (ic - m0) : NULL);
-                for (fnn_int jr = 0; jr < nc; jr += nr) {
-                    int n = nc - jr < nr ? (int)(nc - jr) : nr;
-                    for (fnn_int ir = 0; ir < mc; ir += mr) {
-                        int m = mc - ir < mr ? (int)(mc - ir) : mr;
-                        F(run_tile)(job, arch, kc, Ap + ir * kc, Bp + jr * kc, ic + ir,
-                                    jc + jr, m, n, first, last);
+static inline fnn_int F(block_len)(const F(gemm_job) *job, fnn_int p)
+{
+    fnn_int k = job->K - p * job->kcb;
+    return k < job->kcb ? (k > 0 ? k : 0) : job->kcb;
+}
+
+/* Packing pass: parts take whole panels (the A panels, then the B panels),
+ * each with every K block, so a row's sum runs over k in order. */
+static fnn_status F(pack_part)(void *ctx, int part, int nparts)
+{
+    const F(gemm_job) *job = ctx;
+    const F(gemm_arch) *arch = job->arch;
+    const int mr = arch->mr, nr = arch->nr;
+    const fnn_int na = job->pack_a ? job->apanels : 0, nb = job->pack_b ? job->bpanels : 0;
+    const fnn_int units = na + nb;
+    for (fnn_int u = units * part / nparts; u < units * (part + 1) / nparts; u++) {
+        if (u < na) {
+            fnn_int r0 = u * mr, rows = job->mlen - r0 < mr ? job->mlen - r0 : mr;
+            REAL *sums = job->sums ? job->sums + r0 : NULL;
+            for (fnn_int r = 0; sums && r < rows; r++)
+                sums[r] = 0;
+            for (fnn_int p = 0; p < job->nk; p++) {
+                fnn_int kc = F(block_len)(job, p);
+                F(pack_a)(job, arch, job->m0 + r0, rows, p * job->kcb, kc,
+                          F(packed_at)(job->Ap, job, na, mr, p, u, kc), sums);
+            }
+            for (fnn_int r = 0; sums && r < rows; r++) {
+                REAL *out = job->rowsum + job->m0 + r0 + r;
+                *out = (job->beta != 0 ? job->beta * *out : 0) + sums[r];
+            }
+        } else {
+            fnn_int q = u - na, c0 = q * nr, cols = job->nlen - c0 < nr ? job->nlen - c0 : nr;
+            for (fnn_int p = 0; p < job->nk; p++) {
+                fnn_int kc = F(block_len)(job, p);
+                F(pack_b)(job, arch, p * job->kcb, kc, job->n0 + c0, cols,
+                          F(packed_at)(job->Bp, job, job->bpanels, nr, p, q, kc));
+            }
+        }
+    }
+    return FNN_OK;
+}
+
+/* Compute pass: part = a·cblocks + b is row block a × column block b of the
+ * chunk, in whole panels, read from the shared packed operands. */
+static fnn_status F(compute_part)(void *ctx, int part, int nparts)
+{
+    const F(gemm_job) *job = ctx;
+    const F(gemm_arch) *arch = job->arch;
+    const int mr = arch->mr, nr = arch->nr;
+    (void)nparts;
+    const fnn_int a = part / job->cblocks, b = part % job->cblocks;
+    const fnn_int pa0 = a * job->apanels / job->rblocks, pa1 = (a + 1) * job->apanels / job->rblocks;
+    const fnn_int pb0 = b * job->bpanels / job->cblocks, pb1 = (b + 1) * job->bpanels / job->cblocks;
+    const fnn_int mcp = arch->mc / mr, ncp = arch->nc / nr;   /* cache blocks, in panels */
+    for (fnn_int jc = pb0; jc < pb1; jc += ncp) {
+        fnn_int jc1 = jc + ncp < pb1 ? jc + ncp : pb1;
+        for (fnn_int p = 0; p < job->nk; p++) {
+            fnn_int kc = F(block_len)(job, p);
+            int first = p == 0, last = p == job->nk - 1;
+            for (fnn_int ic = pa0; ic < pa1; ic += mcp) {
+                fnn_int ic1 = ic + mcp < pa1 ? ic + mcp : pa1;
+                for (fnn_int jr = jc; jr < jc1; jr++) {
+                    fnn_int j = jr * nr;
+                    int n = job->nlen - j < nr ? (int)(job->nlen - j) : nr;
+                    const REAL *Bp = F(packed_at)(job->Bp, job, job->bpanels, nr, p, jr, kc);
+                    for (fnn_int ir = ic; ir < ic1; ir++) {
+                        fnn_int i = ir * mr;
+                        int m = job->mlen - i < mr ? (int)(job->mlen - i) : mr;
+                        F(run_tile)(job, arch, kc,
+                                    F(packed_at)(job->Ap, job, job->apanels, mr, p, ir, kc), Bp,
+                                    job->m0 + i, job->n0 + j, m, n, first, last);
                     }
                 }
             }
-            p0 += kc;
-        } while (p0 < K);
-    }
-    if (do_rowsum) {
-        for (fnn_int i = m0; i < m1; i++) {
-            REAL old = job->beta != 0 ? job->beta * job->rowsum[i] : 0;
-            job->rowsum[i] = old + sums[i - m0];
         }
     }
     return FNN_OK;
@@ -282,36 +331,6 @@ static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const F(gemm_arch) *ar
     return FNN_OK;
 }
 
-/* Split C into tm × tn rectangles for nt threads. Each thread packs the A
- * rows and B columns it needs, so cut the longer side: the shorter one's
- * packing is what gets repeated. */
-static void F(plan_grid)(fnn_int pm, fnn_int pn, int nt, int *tm, int *tn)
-{
-    int best_m = 1;
-    double best = -1;
-    for (int a = 1; a <= nt; a++) {
-        if (nt % a)
-            continue;
-        int b = nt / a;
-        if (a > pm || b > pn)
-            continue;
-        /* cost: packing repeated across the grid, plus idle tiles */
-        double rows = (double)((pm + a - 1) / a), cols = (double)((pn + b - 1) / b);
-        double cost = rows * cols * 64.0 + (double)b * pm + (double)a * pn;
-        if (best < 0 || cost < best) {
-            best = cost;
-            best_m = a;
-        }
-    }
-    if (best < 0) {             /* nt has no divisor that fits: use one row of threads */
-        *tm = 1;
-        *tn = nt;
-        return;
-    }
-    *tm = best_m;
-    *tn = nt / best_m;
-}
-
 static fnn_status F(small_m_part)(void *ctx, int part, int nparts)
 {
     const F(gemm_job) *job = ctx;
@@ -323,45 +342,88 @@ static fnn_status F(small_m_part)(void *ctx, int part, int nparts)
     return n0 < n1 ? F(gemm_small_m)(job, job->arch, n0, n1) : FNN_OK;
 }
 
-/* One rectangle of the tm × tn grid: part = a·tn + b. */
-static fnn_status F(grid_part)(void *ctx, int part, int nparts)
+/* Rows (or columns) per chunk: all of them when the packed operand fits in
+ * FNN_PACK_CAP bytes, else as many whole panels of width w as do. */
+static fnn_int F(chunk_len)(fnn_int len, fnn_int K, int w)
 {
-    const F(gemm_job) *job = ctx;
-    const F(gemm_arch) *arch = job->arch;
-    (void)nparts;
-    const fnn_int pm = (job->M + arch->mr - 1) / arch->mr, pn = (job->N + arch->nr - 1) / arch->nr;
-    const int tm = job->tm, tn = job->tn, a = part / tn, b = part % tn;
-    fnn_int m0 = (fnn_int)a * pm / tm * arch->mr, m1 = (fnn_int)(a + 1) * pm / tm * arch->mr;
-    fnn_int n0 = (fnn_int)b * pn / tn * arch->nr, n1 = (fnn_int)(b + 1) * pn / tn * arch->nr;
-    if (m1 > job->M)
-        m1 = job->M;
-    if (n1 > job->N)
-        n1 = job->N;
-    if (m0 >= m1 || n0 >= n1)
-        return FNN_OK;
-    /* the row sums of A are taken once per row: by the first column of threads */
-    return F(gemm_rect)(job, arch, m0, m1, n0, n1, job->rowsum != NULL && b == 0);
+    fnn_int per = (FNN_PACK_CAP / (fnn_int)sizeof(REAL)) / (K > 0 ? K : 1) / w * w;
+    if (per < w)
+        per = w;
+    return len < per ? len : per;
+}
+
+/* Cut the chunk into about `want` compute parts: row blocks of at most MC
+ * rows, and column blocks to make up the count. */
+static void F(plan_parts)(F(gemm_job) *job, int want)
+{
+    const fnn_int mcp = job->arch->mc / job->arch->mr;
+    fnn_int rb = (job->apanels + mcp - 1) / mcp, cb = (want + rb - 1) / rb;
+    if (cb > job->bpanels) {
+        cb = job->bpanels;
+        rb = (want + cb - 1) / cb;
+        if (rb > job->apanels)
+            rb = job->apanels;
+    }
+    job->rblocks = rb < 1 ? 1 : rb;
+    job->cblocks = cb < 1 ? 1 : cb;
 }
 
 static fnn_status F(gemm_run)(F(gemm_job) *job)
 {
     const F(gemm_arch) *arch = job->arch = F(fnn_arch)();
-    const fnn_int M = job->M, N = job->N;
+    const fnn_int M = job->M, N = job->N, K = job->K;
     if (M <= 0 || N <= 0)
         return FNN_OK;
     if (arch->mr > FNN_MR_MAX || arch->nr > FNN_NR_MAX)
         return FNN_EINVAL;
-    double flops = 2.0 * (double)M * (double)N * (double)(job->K > 0 ? job->K : 1);
-    if (M <= FNN_SMALL_M && job->rowsum == NULL) {
-        int nt = fnn_threads_for(flops, (N + SMALL_M_COLS - 1) / SMALL_M_COLS);
-        return fnn_parallel(nt, F(small_m_part), job);
+    const int mr = arch->mr, nr = arch->nr;
+    double flops = 2.0 * (double)M * (double)N * (double)(K > 0 ? K : 1);
+    if (M <= FNN_SMALL_M && job->rowsum == NULL)
+        return fnn_run_parts(flops, (N + SMALL_M_COLS - 1) / SMALL_M_COLS, F(small_m_part), job);
+
+    job->kcb = F(k_block)(K, arch->kc);
+    job->nk = K > 0 ? (K + job->kcb - 1) / job->kcb : 1;
+    const fnn_int kalloc = K > 0 ? K : 1;
+    const fnn_int mch = F(chunk_len)(M, K, mr), nch = F(chunk_len)(N, K, nr);
+    const fnn_int mpan = (mch + mr - 1) / mr, npan = (nch + nr - 1) / nr;
+    const size_t nk = (size_t)job->nk, kcb = (size_t)job->kcb;
+    job->Ap = fnn_scratch(4, nk * (size_t)mpan * (kcb * mr + FNN_PACK_SLACK) * sizeof(REAL));
+    job->Bp = fnn_scratch(5, nk * (size_t)npan * (kcb * nr + FNN_PACK_SLACK) * sizeof(REAL));
+    job->sums = job->rowsum ? fnn_scratch(0, (size_t)mpan * mr * sizeof(REAL)) : NULL;
+    if (!job->Ap || !job->Bp || (job->rowsum && !job->sums))
+        return FNN_ENOMEM;
+
+    for (fnn_int n0 = 0; n0 < N; n0 += nch) {
+        job->n0 = n0;
+        job->nlen = N - n0 < nch ? N - n0 : nch;
+        job->bpanels = (job->nlen + nr - 1) / nr;
+        for (fnn_int m0 = 0; m0 < M; m0 += mch) {
+            job->m0 = m0;
+            job->mlen = M - m0 < mch ? M - m0 : mch;
+            job->apanels = (job->mlen + mr - 1) / mr;
+            job->pack_b = m0 == 0;                   /* once per column chunk */
+            job->pack_a = n0 == 0 || mch < M;        /* kept when A is one chunk */
+            REAL *sums = job->sums;
+            if (n0 > 0)
+                job->sums = NULL;                    /* row sums on the first pass only */
+            double chunk_flops = 2.0 * (double)job->mlen * (double)job->nlen * (double)kalloc;
+            fnn_int units = (job->pack_a ? job->apanels : 0) + (job->pack_b ? job->bpanels : 0);
+            double pack_work = (double)((job->pack_a ? job->apanels * mr : 0) +
+                                        (job->pack_b ? job->bpanels * nr : 0)) *
+                               (double)kalloc * FNN_PACK_COST;
+            fnn_status st = fnn_run_parts(pack_work, units, F(pack_part), job);
+            job->sums = sums;
+            if (st != FNN_OK)
+                return st;
+            fnn_int tiles = job->apanels * job->bpanels;
+            int nt = fnn_threads_for(chunk_flops, tiles);
+            F(plan_parts)(job, fnn_parts_for(nt, chunk_flops, tiles));
+            st = fnn_parallel(nt, (int)(job->rblocks * job->cblocks), F(compute_part), job);
+            if (st != FNN_OK)
+                return st;
+        }
     }
-    const fnn_int pm = (M + arch->mr - 1) / arch->mr, pn = (N + arch->nr - 1) / arch->nr;
-    int nt = fnn_threads_for(flops, pm * pn);
-    job->tm = job->tn = 1;
-    if (nt > 1)
-        F(plan_grid)(pm, pn, nt, &job->tm, &job->tn);
-    return fnn_parallel(job->tm * job->tn, F(grid_part), job);
+    return FNN_OK;
 }
 
 fnn_status F(fnn_gemm)(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
@@ -374,7 +436,8 @@ fnn_status F(fnn_gemm)(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K
         ep = NULL;              /* nothing to do after the product */
     if (ep && ep->mode == FNN_EPI_GRAD && (!ep->saved || ep->act == FNN_ACT_IDENTITY))
         ep = NULL;
-    F(gemm_job) job = {trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc, ep, NULL, NULL, 1, 1};
+    F(gemm_job) job = {.ta = trans_a, .tb = trans_b, .M = M, .N = N, .K = K, .A = A,
+                       .lda = lda, .B = B, .ldb = ldb, .beta = beta, .C = C, .ldc = ldc, .ep = ep};
     return F(gemm_run)(&job);
 }
 
@@ -384,7 +447,8 @@ fnn_status F(fnn_linear_grad_weight)(fnn_int M, fnn_int N, fnn_int K, const REAL
 {
     /* dW (N×K) = dYᵀ (N×M) · X (M×K): op(A) = dYᵀ, summed over the batch M;
      * db is the row sum of op(A), taken while it is packed. */
-    F(gemm_job) job = {1, 0, N, K, M, dY, lddy, X, ldx, beta, dW, lddw, NULL, db, NULL, 1, 1};
+    F(gemm_job) job = {.ta = 1, .tb = 0, .M = N, .N = K, .K = M, .A = dY, .lda = lddy,
+                       .B = X, .ldb = ldx, .beta = beta, .C = dW, .ldc = lddw, .rowsum = db};
     if (K <= 0 && db) {         /* no columns to tile: the bias gradient alone */
         for (fnn_int j = 0; j < N; j++) {
             REAL s = beta != 0 ? beta * db[j] : 0, acc = 0;

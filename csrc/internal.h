@@ -6,7 +6,7 @@
 #include "fastnn.h"
 
 #ifdef _OPENMP
-#include <omp.h>
+#include <omp.h>    /* only to read OpenMP's thread limits: fastnn runs its own pool */
 #endif
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -93,27 +93,43 @@ extern const fnn_gemm_arch_d fnn_gemm_avx2_d;
 const fnn_gemm_arch_s *fnn_arch_s(void);
 const fnn_gemm_arch_d *fnn_arch_d(void);
 
-/* Threads to use for a job of `work` units (roughly flops): 1 below the
- * serial threshold, never more than `max_parts` nor fnn_get_num_threads(). */
+/* ---- threads (threads.c) ------------------------------------------------
+ *
+ * Work is counted in units of about one flop. A call gets one thread per
+ * FNN_THREAD_WORK units (none extra below twice that: waking a thread costs
+ * more than it saves), never more than the team ceiling (fnn_get_team_ceiling)
+ * nor its number of parts. Each kernel family turns its sizes into units with
+ * its own cost per element (FNN_ELEM_COST, ROW_COST, ...), which sets that
+ * family's minimum of elements per thread. */
+#define FNN_THREAD_WORK 500000.0
+/* A call is cut into up to FNN_PARTS_PER_THREAD parts per thread, each of at
+ * least FNN_PART_WORK units, handed out one at a time: a thread that is
+ * descheduled (a busy core) holds up one small part, not a fixed share. */
+#define FNN_PART_WORK 200000.0
+#define FNN_PARTS_PER_THREAD 6
+
+/* Threads for a job of `work` units that splits into at most max_parts parts. */
 int fnn_threads_for(double work, fnn_int max_parts);
+/* Parts to cut that job into for nthreads threads (1 for one thread). */
+int fnn_parts_for(int nthreads, double work, fnn_int max_parts);
 
-/* Run task(ctx, part, nparts) for part = 0..nparts-1, one part per thread of
- * an OpenMP team (all on the calling thread when nparts == 1 or without
- * OpenMP). Returns the first failure any part reported. */
+/* Run task(ctx, part, nparts) for every part = 0..nparts-1 on the calling
+ * thread and up to nthreads-1 pool workers, which claim parts in turn; returns
+ * the first failure a part reported. A task must not depend on which thread
+ * runs it: its outputs (and partial sums) are a function of `part` alone. */
 typedef fnn_status (*fnn_task)(void *ctx, int part, int nparts);
-fnn_status fnn_parallel(int nparts, fnn_task task, void *ctx);
+fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx);
 
-/* Jobs below this many flops run on the calling thread: waking the team costs
- * more than it saves. */
-#define FNN_SERIAL_FLOPS 400000.0
+/* fnn_parallel with the threads and parts that `work` units warrant. */
+fnn_status fnn_run_parts(double work, fnn_int max_parts, fnn_task task, void *ctx);
 
 /* ---- elementwise kernels ---------------------------------------------- */
 
 /* Elementwise arrays are cut into blocks of this many elements (a multiple of
  * every vector width) that threads take whole. */
 #define FNN_ELEM_BLOCK 2048
-/* Work units per element, against FNN_SERIAL_FLOPS: arrays under ~25 000
- * elements run on one thread. */
+/* Work units per element, against FNN_THREAD_WORK: arrays under ~62 000
+ * elements run on one thread, and each thread gets ~31 000 or more. */
 #define FNN_ELEM_COST 16.0
 
 /* Part `part` of `nparts` of an n-element array, in whole blocks: the
@@ -133,7 +149,7 @@ static inline int fnn_elem_part(fnn_int n, int part, int nparts, fnn_int *i0, fn
 static inline fnn_status fnn_parallel_elems(fnn_int n, double cost, fnn_task task, void *ctx)
 {
     fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;
-    return fnn_parallel(fnn_threads_for((double)n * cost, blocks), task, ctx);
+    return fnn_run_parts((double)n * cost, blocks, task, ctx);
 }
 
 /* One activation call: forward (dy == NULL) y = act(x); backward y = dy ⊙
@@ -173,7 +189,7 @@ FNN_DECLARE_ACT_JOB(double, d)
 FNN_DECLARE_ROWOPS(float, s)
 FNN_DECLARE_ROWOPS(double, d)
 
-/* Per-thread, 64-byte aligned scratch that only grows (slot 0..3). Returns
+/* Per-thread, 64-byte aligned scratch that only grows (slot 0..5). Returns
  * NULL if it cannot be allocated. Lives as long as the thread. */
 void *fnn_scratch(int slot, size_t bytes);
 

@@ -109,8 +109,7 @@ typedef struct {
             return FNN_ENOMEM;                                                      \
         double gscale = reduction == FNN_REDUCTION_MEAN ? 1.0 / (double)n : 1.0;    \
         loss_job job = {kind, n, C, x, y, w, pos_weight, delta, gscale, loss_elems, grad, partial}; \
-        int nt = fnn_threads_for((double)n * FNN_ELEM_COST, blocks);                \
-        fnn_status st = fnn_parallel(nt, loss_part_##SFX, &job);                    \
+        fnn_status st = fnn_run_parts((double)n * FNN_ELEM_COST, blocks, loss_part_##SFX, &job); \
         double total = 0;                                                           \
         for (fnn_int b = 0; b < blocks; b++)                                        \
             total += partial[b];                                                    \

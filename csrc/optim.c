@@ -20,7 +20,7 @@
 
 #include "internal.h"
 
-#define OPT_COST 8.0   /* work units per element, against FNN_SERIAL_FLOPS */
+#define OPT_COST 8.0   /* work units per element, against FNN_THREAD_WORK */
 
 typedef struct {
     fnn_int n;

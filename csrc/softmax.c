@@ -22,7 +22,7 @@
 
 #include "internal.h"
 
-#define ROW_COST 24.0   /* work units per logit, against FNN_SERIAL_FLOPS */
+#define ROW_COST 24.0   /* work units per logit, against FNN_THREAD_WORK */
 
 #define DEFINE_SOFTMAX(T, SFX, EXP, LOG)                                            \
     /* m = max_j x_j; NaN if any x_j is NaN */                                      \
@@ -87,8 +87,7 @@
         if (M <= 0 || C <= 0)                                                       \
             return FNN_OK;                                                          \
         softmax_job_##SFX job = {log, M, C, x, y};                                  \
-        int nt = fnn_threads_for((double)M * C * ROW_COST, M);                      \
-        return fnn_parallel(nt, softmax_part_##SFX, &job);                          \
+        return fnn_run_parts((double)M * C * ROW_COST, M, softmax_part_##SFX, &job); \
     }                                                                               \
                                                                                     \
     typedef struct {                                                                \
@@ -204,8 +203,7 @@
         T scale = mean && denom != 0 ? (T)(1.0 / denom) : (T)1;                     \
         xent_job_##SFX job = {M, C, x, target, q, w, (T)label_smoothing, ignore_index, \
                               wsum, scale, loss_rows, row_weight, grad};            \
-        int nt = fnn_threads_for((double)M * C * ROW_COST, M);                      \
-        fnn_status st = fnn_parallel(nt, xent_part_##SFX, &job);                    \
+        fnn_status st = fnn_run_parts((double)M * C * ROW_COST, M, xent_part_##SFX, &job); \
         if (st != FNN_OK)                                                           \
             return st;                                                              \
         double total = 0;                                                           \

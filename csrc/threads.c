@@ -1,14 +1,48 @@
-/* threads.c — the thread count and per-thread scratch buffers.
+/* threads.c — the thread count, fastnn's own worker pool, and per-thread
+ * scratch buffers.
+ *
+ * The pool. A call is cut into parts (more parts than threads); the calling
+ * thread and up to nthreads−1 workers claim parts one at a time from a shared
+ * counter, so a thread that the OS deschedules holds up at most the one part it
+ * is on, and a worker that wakes late finds the parts taken and goes back to
+ * sleep without being waited for: the call ends when every part is done, not
+ * when every thread has arrived. Which thread runs which part never changes a
+ * result: each part writes its own outputs, and partial sums are kept per part
+ * index and added in index order by the caller.
+ *
+ * Waiting is bounded: an idle worker spins for FNN_SPIN_NS (long enough to
+ * bridge the Python between two kernel calls of a training step), then sleeps
+ * on a futex until the next call wakes it; when a spinning thread finds its
+ * CPU was taken from it, all waiting stops spinning for a while (see
+ * "Waiting" below). Workers are woken in a binary tree (each wakes two), so
+ * waking a large team costs the caller two system calls. The process's OpenMP settings are
+ * never touched, and fastnn never opens an OpenMP parallel region, so OpenMP
+ * libraries in the same process (numpy's BLAS, PyTorch) keep their own
+ * behaviour, and theirs no longer spin against ours.
  *
  * The thread count is one number for the whole process: fnn_set_num_threads
- * from any Python thread is seen by every thread (OpenMP's own setting,
- * omp_set_num_threads, belongs to the calling OS thread only, so fastnn does
- * not store its count there). It is capped by OpenMP's setting of the calling
- * thread only where that was lowered below the process's default (as
- * threadpoolctl.threadpool_limits or OMP_NUM_THREADS do), so those limits act
- * on fastnn as on any OpenMP library. Without OpenMP everything runs on the
- * calling thread. */
+ * from any Python thread is seen by every thread. It is a ceiling: a call uses
+ * no more threads than its work warrants (fnn_threads_for) nor than the CPUs
+ * this process may run on (affinity mask and cgroup CPU quota). Where the
+ * kernels are built with OpenMP, its setting of the calling thread caps the
+ * count when it was lowered below the process default (threadpoolctl,
+ * OMP_NUM_THREADS), so those limits act on fastnn as on any OpenMP library. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
 
 #include "internal.h"
 
@@ -21,95 +55,612 @@ int fnn_openmp_enabled(void)
 #endif
 }
 
-static int requested_threads = 0;   /* 0: no fnn_set_num_threads yet */
-static int omp_default = 0;         /* OpenMP's thread count when first asked */
+/* ---- how many CPUs this process may use -------------------------------- */
 
-#ifdef _OPENMP
-/* OpenMP's default team size, read once: what a thread that nobody limited sees. */
-static int openmp_default(void)
+/* ceil(quota / period) of a cgroup CPU limit, 0 when there is none. */
+static int quota_cpus(long long quota, long long period)
 {
-    int d = __atomic_load_n(&omp_default, __ATOMIC_RELAXED);
-    if (d == 0) {
-        d = omp_get_max_threads();
-        if (d < 1)
-            d = 1;
-        __atomic_store_n(&omp_default, d, __ATOMIC_RELAXED);
+    if (quota <= 0 || period <= 0)
+        return 0;
+    long long n = (quota + period - 1) / period;
+    return n < 1 ? 1 : (n > (1 << 16) ? 1 << 16 : (int)n);
+}
+
+static int read_two_numbers(const char *path, long long *a, long long *b)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char text[64] = {0};
+    int got = 0;
+    if (fgets(text, sizeof text, f)) {
+        if (strncmp(text, "max", 3) == 0) {     /* cgroup v2: "max 100000" */
+            *a = -1;
+            got = sscanf(text + 3, "%lld", b) == 1 ? 2 : 0;
+        } else {
+            got = sscanf(text, "%lld %lld", a, b);
+        }
     }
+    fclose(f);
+    return got;
+}
+
+static int read_number(const char *path, long long *v)
+{
+    long long unused;
+    return read_two_numbers(path, v, &unused) >= 1;
+}
+
+/* The tightest CPU quota on the path from a process's cgroup (as listed in
+ * proc_file, /proc/self/cgroup) to the root of the hierarchy mounted at root
+ * (/sys/fs/cgroup): cgroup v2 cpu.max, or v1 cpu.cfs_quota_us and
+ * cpu.cfs_period_us; 0 when there is none. */
+int fnn_cgroup_cpus(const char *proc_file, const char *root)
+{
+#ifdef __linux__
+    FILE *f = fopen(proc_file, "r");
+    if (!f)
+        return 0;
+    char line[1024], v2[512] = "", v1[512] = "";
+    int have_v2 = 0, have_v1 = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2 || strlen(c2 + 1) >= sizeof v2)
+            continue;
+        *c1 = 0;                                    /* "id:controllers:path" */
+        *c2 = 0;
+        const char *ctrl = c1 + 1, *path = c2 + 1;
+        if (strncmp(line, "0", 2) == 0 && *ctrl == 0) {
+            strcpy(v2, path);
+            have_v2 = 1;
+        }
+        /* v1: the hierarchy whose controller list has "cpu" */
+        for (const char *p = ctrl; *p;) {
+            size_t len = strcspn(p, ",");
+            if (len == 3 && strncmp(p, "cpu", 3) == 0) {
+                strcpy(v1, path);
+                have_v1 = 1;
+            }
+            p += len + (p[len] == ',');
+        }
+    }
+    fclose(f);
+    int best = 0;
+    char dir[1200], file[1300];
+    long long q, per;
+    const size_t root_len = strlen(root);
+    if (root_len > 600)
+        return 0;
+    if (have_v2) {
+        snprintf(dir, sizeof dir, "%s%s", root, v2);
+        for (;;) {                                  /* walk up to the root */
+            snprintf(file, sizeof file, "%s/cpu.max", dir);
+            if (read_two_numbers(file, &q, &per) == 2) {
+                int n = quota_cpus(q, per);
+                if (n && (!best || n < best))
+                    best = n;
+            }
+            char *slash = strrchr(dir, '/');
+            if (!slash || (size_t)(slash - dir) < root_len)
+                break;
+            *slash = 0;
+        }
+    }
+    if (have_v1) {
+        const char *mounts[] = {"cpu", "cpu,cpuacct"};
+        for (int r = 0; r < 2; r++)
+            for (int with_path = 1; with_path >= 0; with_path--) {
+                snprintf(dir, sizeof dir, "%s/%s%s", root, mounts[r], with_path ? v1 : "");
+                long long qq, pp;
+                snprintf(file, sizeof file, "%s/cpu.cfs_quota_us", dir);
+                if (!read_number(file, &qq))
+                    continue;
+                snprintf(file, sizeof file, "%s/cpu.cfs_period_us", dir);
+                if (!read_number(file, &pp))
+                    continue;
+                int n = quota_cpus(qq, pp);
+                if (n && (!best || n < best))
+                    best = n;
+            }
+    }
+    return best;
+#else
+    (void)proc_file;
+    (void)root;
+    return 0;
+#endif
+}
+
+/* CPUs in this process's affinity mask (the online CPUs where there is no
+ * mask to read). */
+static int affinity_cpus(void)
+{
+#ifdef __linux__
+    for (int ncpu = 1024; ncpu <= (1 << 16); ncpu *= 4) {
+        cpu_set_t *set = CPU_ALLOC(ncpu);
+        if (!set)
+            break;
+        size_t size = CPU_ALLOC_SIZE(ncpu);
+        int ok = sched_getaffinity(0, size, set) == 0;
+        int n = ok ? CPU_COUNT_S(size, set) : 0;
+        CPU_FREE(set);
+        if (ok)
+            return n > 0 ? n : 1;
+        if (errno != EINVAL)
+            break;
+    }
+#endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static atomic_int usable_cpus = 0;      /* 0: not measured yet */
+static atomic_int usable_override = 0;  /* >0: fnn_set_usable_cpus said so */
+
+void fnn_refresh_usable_cpus(void)
+{
+    int n = affinity_cpus(), q = fnn_cgroup_cpus("/proc/self/cgroup", "/sys/fs/cgroup");
+    if (q > 0 && q < n)
+        n = q;
+    atomic_store_explicit(&usable_cpus, n, memory_order_relaxed);
+}
+
+int fnn_get_usable_cpus(void)
+{
+    int o = atomic_load_explicit(&usable_override, memory_order_relaxed);
+    if (o > 0)
+        return o;
+    int n = atomic_load_explicit(&usable_cpus, memory_order_relaxed);
+    if (n == 0) {
+        fnn_refresh_usable_cpus();
+        n = atomic_load_explicit(&usable_cpus, memory_order_relaxed);
+    }
+    return n;
+}
+
+void fnn_set_usable_cpus(int n)
+{
+    atomic_store_explicit(&usable_override, n > 0 ? n : 0, memory_order_relaxed);
+}
+
+/* ---- the thread count -------------------------------------------------- */
+
+static atomic_int requested_threads = 0;   /* 0: no fnn_set_num_threads yet */
+static atomic_int default_threads = 0;     /* the count nobody set, read once */
+static atomic_int omp_default = 0;         /* OpenMP's own default, read once */
+
+/* The default: OpenMP's (OMP_NUM_THREADS, else the CPUs it sees), within the
+ * CPUs this process may use. Read once, in the first thread that asks (at
+ * import), before any other thread can have lowered its own OpenMP limit. */
+static int read_default(void)
+{
+    int d = atomic_load_explicit(&default_threads, memory_order_relaxed);
+    if (d > 0)
+        return d;
+    int cpus = fnn_get_usable_cpus();
+    const char *env = getenv("OMP_NUM_THREADS");
+#ifdef _OPENMP
+    int od = omp_get_max_threads();
+    atomic_store_explicit(&omp_default, od < 1 ? 1 : od, memory_order_relaxed);
+    d = od;
+    if ((env == NULL || *env == 0) && d > cpus)
+        d = cpus;                   /* OpenMP counts the mask, not the quota */
+#else
+    d = env && atoi(env) > 0 ? atoi(env) : cpus;
+#endif
+    if (d < 1)
+        d = 1;
+    atomic_store_explicit(&default_threads, d, memory_order_relaxed);
     return d;
 }
-#endif
 
 void fnn_set_num_threads(int n)
 {
     if (n < 1)
         n = 1;
-#ifdef _OPENMP
-    openmp_default();
-    __atomic_store_n(&requested_threads, n, __ATOMIC_RELAXED);
-#else
-    (void)n;
-#endif
+    read_default();
+    fnn_refresh_usable_cpus();
+    atomic_store_explicit(&requested_threads, n, memory_order_relaxed);
 }
 
 int fnn_get_num_threads(void)
 {
+    int n = read_default();
+    int set = atomic_load_explicit(&requested_threads, memory_order_relaxed);
+    if (set > 0)
+        n = set;
 #ifdef _OPENMP
-    int dflt = openmp_default();
-    int n = __atomic_load_n(&requested_threads, __ATOMIC_RELAXED);
-    if (n <= 0)
-        n = dflt;
-    int cap = omp_get_max_threads();   /* this thread's own OpenMP setting */
-    return cap < dflt && cap < n ? (cap < 1 ? 1 : cap) : n;
-#else
-    return 1;
+    /* the calling thread's OpenMP limit, where it was lowered below the
+     * process default (threadpoolctl.threadpool_limits) */
+    int cap = omp_get_max_threads();
+    int od = atomic_load_explicit(&omp_default, memory_order_relaxed);
+    if (cap < od && cap < n)
+        n = cap < 1 ? 1 : cap;
 #endif
+    return n;
 }
+
+/* The ceiling of one call's team: the thread count, within the CPUs this
+ * process may use (more threads than CPUs only take turns on them). */
+int fnn_get_team_ceiling(void)
+{
+    int n = fnn_get_num_threads(), cpus = fnn_get_usable_cpus();
+    return n < cpus ? n : cpus;
+}
+
+static _Thread_local int inside_pool = 0;   /* 1 on a worker, or in a running call */
 
 int fnn_threads_for(double work, fnn_int max_parts)
 {
-    if (work < FNN_SERIAL_FLOPS || max_parts <= 1)
+    if (work < 2.0 * FNN_THREAD_WORK || max_parts <= 1 || inside_pool)
         return 1;
-    int n = fnn_get_num_threads();
-#ifdef _OPENMP
-    if (omp_in_parallel())
-        return 1;
-#endif
+    int n = fnn_get_team_ceiling();
+    double by_work = work / FNN_THREAD_WORK;
+    if ((double)n > by_work)
+        n = (int)by_work;
     if ((fnn_int)n > max_parts)
         n = (int)max_parts;
     return n < 1 ? 1 : n;
 }
 
-fnn_status fnn_parallel(int nparts, fnn_task task, void *ctx)
+int fnn_parts_for(int nthreads, double work, fnn_int max_parts)
 {
-    if (nparts <= 1)
-        return task(ctx, 0, 1);
-    fnn_status status = FNN_OK;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nparts)
-    {
-        /* the runtime may give fewer threads than asked: cover every part */
-        for (int part = omp_get_thread_num(); part < nparts; part += omp_get_num_threads()) {
-            fnn_status st = task(ctx, part, nparts);
-            if (st != FNN_OK) {
-#pragma omp atomic write
-                status = st;
+    if (nthreads <= 1)
+        return 1;
+    double by_work = work / FNN_PART_WORK;
+    double want = (double)nthreads * FNN_PARTS_PER_THREAD;
+    if (want > by_work)
+        want = by_work;
+    if (want < nthreads)
+        want = nthreads;
+    if (want > (double)max_parts)
+        want = (double)max_parts;
+    if (want > (double)(1 << 20))
+        want = (double)(1 << 20);
+    return want < 1 ? 1 : (int)want;
+}
+
+fnn_status fnn_run_parts(double work, fnn_int max_parts, fnn_task task, void *ctx)
+{
+    int nt = fnn_threads_for(work, max_parts);
+    return fnn_parallel(nt, fnn_parts_for(nt, work, max_parts), task, ctx);
+}
+
+/* ---- the pool ---------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Waiting. A waiting thread spins for at most FNN_SPIN_NS (FASTNN_SPIN_US
+ * overrides), then sleeps. It watches the clock while it spins: a gap of more
+ * than FNN_PREEMPTED_NS between two looks means the OS ran something else on
+ * its CPU, i.e. the CPUs are busy; every waiting thread then sleeps at once,
+ * without spinning, for the next FNN_CONTENDED_NS, so that fastnn's idle
+ * threads take no time from other programs (or from its own late parts). */
+#define FNN_SPIN_NS 50000
+#define FNN_PREEMPTED_NS 200000
+#define FNN_CONTENDED_NS 50000000
+#define FNN_MAX_WORKERS 1023
+
+static uint64_t spin_ns(void)
+{
+    static _Atomic int64_t v = -1;
+    int64_t s = atomic_load_explicit(&v, memory_order_relaxed);
+    if (s < 0) {
+        const char *e = getenv("FASTNN_SPIN_US");
+        s = e && *e ? (int64_t)(atof(e) * 1000) : FNN_SPIN_NS;
+        if (s < 0)
+            s = 0;
+        atomic_store_explicit(&v, s, memory_order_relaxed);
+    }
+    return (uint64_t)s;
+}
+
+static _Atomic uint64_t contended_until = 0;
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Spin until ready(arg) or the spin ends (see "Waiting" above); returns
+ * ready(arg) as last seen. */
+static int spin_until(int (*ready)(const void *), const void *arg)
+{
+    uint64_t start = now_ns(), last = start;
+    if (start < atomic_load_explicit(&contended_until, memory_order_relaxed))
+        return ready(arg);
+    const uint64_t budget = spin_ns();
+    for (unsigned i = 1;; i++) {
+        if (ready(arg))
+            return 1;
+        cpu_relax();
+        if ((i & 31) == 0) {
+            uint64_t t = now_ns();
+            if (t - last > FNN_PREEMPTED_NS) {
+                atomic_store_explicit(&contended_until, t + FNN_CONTENDED_NS, memory_order_relaxed);
+                return ready(arg);
             }
+            if (t - start > budget)
+                return ready(arg);
+            last = t;
         }
     }
+}
+
+/* Sleep while *word == expected (or until woken); wake one sleeper of word. */
+static void park(atomic_uint *word, unsigned expected)
+{
+#ifdef __linux__
+    syscall(SYS_futex, (unsigned *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
 #else
+    (void)word;
+    (void)expected;
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+#endif
+}
+
+static void unpark(atomic_uint *word)
+{
+#ifdef __linux__
+    syscall(SYS_futex, (unsigned *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+#else
+    (void)word;
+#endif
+}
+
+typedef struct {
+    _Alignas(64) atomic_uint seq;   /* bumped (and futex-woken) to wake the worker */
+    atomic_int sleeping;            /* 1 while the worker is (about to be) asleep */
+    char pad[64 - sizeof(atomic_uint) - sizeof(atomic_int)];
+} worker_slot;
+
+static struct {
+    pthread_mutex_t lock;           /* one call at a time; others run serially */
+    int nworkers;                   /* workers started: ids 1..nworkers */
+    worker_slot *slot;              /* slot[id], id 1..FNN_MAX_WORKERS */
+    /* the call: generation in the high 32 bits, next unclaimed part in the low */
+    _Alignas(64) _Atomic uint64_t word;
+    _Atomic(fnn_task) task;
+    _Atomic(void *) ctx;
+    atomic_int nparts, nthreads;
+    _Alignas(64) atomic_uint done;  /* parts finished (also the master's futex word) */
+    atomic_int master_sleeping;
+    atomic_int status;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The part index of a finished call: larger than any part count. */
+#define CLOSED 0xFFFFFFFFu
+
+/* Wake worker id if it sleeps (its tree children are its own to wake). */
+static void wake(int id)
+{
+    worker_slot *s = &pool.slot[id];
+    if (atomic_exchange(&s->sleeping, 0)) {
+        atomic_fetch_add(&s->seq, 1);
+        unpark(&s->seq);
+    }
+}
+
+/* A thread's share of call `gen`: claim parts until none is left. */
+static void work_on(uint32_t gen, int id)
+{
+    if (id > 0) {
+        if (id >= atomic_load_explicit(&pool.nthreads, memory_order_relaxed))
+            return;
+        int nt = atomic_load_explicit(&pool.nthreads, memory_order_relaxed);
+        for (int child = 2 * id + 1; child <= 2 * id + 2 && child < nt; child++)
+            wake(child);
+    }
+    for (;;) {
+        uint64_t w = atomic_load_explicit(&pool.word, memory_order_acquire);
+        if ((uint32_t)(w >> 32) != gen)
+            return;
+        int nparts = atomic_load_explicit(&pool.nparts, memory_order_relaxed);
+        uint32_t part = (uint32_t)w;
+        if (part >= (uint32_t)nparts)
+            return;
+        /* the claim succeeds only while call `gen` is open (a finished call is
+         * closed before its fields are reused), so the task, context and part
+         * count read around it are this call's */
+        if (!atomic_compare_exchange_weak_explicit(&pool.word, &w, w + 1, memory_order_acq_rel,
+                                                   memory_order_relaxed))
+            continue;
+        fnn_task task = atomic_load_explicit(&pool.task, memory_order_relaxed);
+        void *ctx = atomic_load_explicit(&pool.ctx, memory_order_relaxed);
+        fnn_status st = task(ctx, (int)part, nparts);
+        if (st != FNN_OK) {
+            int ok = FNN_OK;
+            atomic_compare_exchange_strong(&pool.status, &ok, (int)st);
+        }
+        unsigned d = atomic_fetch_add(&pool.done, 1) + 1;
+        if (d == (unsigned)nparts && atomic_load(&pool.master_sleeping))
+            unpark(&pool.done);
+    }
+}
+
+/* Wait for a generation other than `seen`: spin a while, then sleep. */
+static uint32_t current_gen(void)
+{
+    return (uint32_t)(atomic_load_explicit(&pool.word, memory_order_acquire) >> 32);
+}
+
+static int new_call(const void *seen)
+{
+    return current_gen() != *(const uint32_t *)seen;
+}
+
+static int all_done(const void *nparts)
+{
+    return atomic_load_explicit(&pool.done, memory_order_acquire) == *(const unsigned *)nparts;
+}
+
+static uint32_t wait_for_call(worker_slot *me, uint32_t seen)
+{
+    if (spin_until(new_call, &seen))
+        return current_gen();
+    for (;;) {
+        unsigned s = atomic_load(&me->seq);
+        atomic_store(&me->sleeping, 1);
+        uint32_t g = (uint32_t)(atomic_load(&pool.word) >> 32);
+        if (g != seen) {
+            atomic_store(&me->sleeping, 0);
+            return g;
+        }
+        park(&me->seq, s);
+    }
+}
+
+typedef struct {
+    int id;
+    uint32_t gen;
+} worker_start;
+
+static void *worker_main(void *arg)
+{
+    worker_start start = *(worker_start *)arg;
+    free(arg);
+    inside_pool = 1;
+    worker_slot *me = &pool.slot[start.id];
+    uint32_t seen = start.gen;
+    for (;;) {
+        seen = wait_for_call(me, seen);
+        work_on(seen, start.id);
+    }
+    return NULL;
+}
+
+/* Start workers up to `want` (called with the lock held); returns how many run. */
+static int grow_pool(int want)
+{
+    if (want > FNN_MAX_WORKERS)
+        want = FNN_MAX_WORKERS;
+    if (want <= pool.nworkers)
+        return pool.nworkers;
+    if (!pool.slot) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, sizeof(worker_slot) * (FNN_MAX_WORKERS + 1)) != 0)
+            return pool.nworkers;
+        memset(p, 0, sizeof(worker_slot) * (FNN_MAX_WORKERS + 1));
+        pool.slot = p;
+    }
+    /* workers take no signals: Ctrl-C goes to the Python thread */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    uint32_t gen = (uint32_t)(atomic_load(&pool.word) >> 32);
+    while (pool.nworkers < want) {
+        int id = pool.nworkers + 1;
+        worker_start *arg = malloc(sizeof *arg);
+        if (!arg)
+            break;
+        arg->id = id;
+        arg->gen = gen;
+        atomic_store(&pool.slot[id].sleeping, 0);
+        pthread_t tid;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int rc = pthread_create(&tid, &attr, worker_main, arg);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) {
+            free(arg);
+            break;
+        }
+        pool.nworkers = id;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return pool.nworkers;
+}
+
+/* A forked child has none of its parent's workers: start afresh. */
+static void forget_pool_in_child(void)
+{
+    pthread_mutex_init(&pool.lock, NULL);
+    pool.nworkers = 0;
+    inside_pool = 0;
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void install_atfork(void)
+{
+    pthread_atfork(NULL, NULL, forget_pool_in_child);
+}
+
+static fnn_status run_serial(int nparts, fnn_task task, void *ctx)
+{
+    fnn_status status = FNN_OK;
     for (int part = 0; part < nparts; part++) {
         fnn_status st = task(ctx, part, nparts);
-        if (st != FNN_OK)
+        if (st != FNN_OK && status == FNN_OK)
             status = st;
     }
-#endif
     return status;
 }
 
-/* Each thread keeps a few growing buffers for packed panels; OpenMP worker
- * threads persist between parallel regions, so they are reused call after
- * call. */
-#define FNN_SCRATCH_SLOTS 4
+fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx)
+{
+    if (nparts <= 0)
+        return FNN_OK;
+    if (nthreads > nparts)
+        nthreads = nparts;
+    if (nthreads <= 1 || inside_pool)
+        return run_serial(nparts, task, ctx);
+    pthread_once(&atfork_once, install_atfork);
+    if (pthread_mutex_trylock(&pool.lock) != 0)   /* another Python thread's call */
+        return run_serial(nparts, task, ctx);
+    int have = grow_pool(nthreads - 1);
+    if (nthreads > have + 1)
+        nthreads = have + 1;
+    if (nthreads <= 1) {
+        pthread_mutex_unlock(&pool.lock);
+        return run_serial(nparts, task, ctx);
+    }
+    inside_pool = 1;
+    atomic_store_explicit(&pool.task, task, memory_order_relaxed);
+    atomic_store_explicit(&pool.ctx, ctx, memory_order_relaxed);
+    atomic_store_explicit(&pool.nparts, nparts, memory_order_relaxed);
+    atomic_store_explicit(&pool.nthreads, nthreads, memory_order_relaxed);
+    atomic_store_explicit(&pool.status, FNN_OK, memory_order_relaxed);
+    atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool.master_sleeping, 0, memory_order_relaxed);
+    uint32_t gen = (uint32_t)(atomic_load(&pool.word) >> 32) + 1;
+    atomic_store(&pool.word, (uint64_t)gen << 32);     /* publish: parts from 0 */
+    for (int child = 1; child <= 2 && child < nthreads; child++)
+        wake(child);
+    work_on(gen, 0);
+    /* wait for parts still running elsewhere: spin a while, then sleep */
+    const unsigned want = (unsigned)nparts;
+    if (!spin_until(all_done, &want)) {
+        atomic_store(&pool.master_sleeping, 1);
+        for (unsigned d; (d = atomic_load(&pool.done)) != want;)
+            park(&pool.done, d);
+    }
+    /* close the call before the next one rewrites task, context and part
+     * count: a thread that read (gen, nparts) just before the last part was
+     * claimed must not claim "part nparts" once a longer call's count is in */
+    atomic_store(&pool.word, ((uint64_t)gen << 32) | CLOSED);
+    fnn_status status = (fnn_status)atomic_load(&pool.status);
+    inside_pool = 0;
+    pthread_mutex_unlock(&pool.lock);
+    return status;
+}
+
+/* ---- scratch ----------------------------------------------------------- */
+
+/* Each thread keeps a few growing buffers for packed panels; pool workers
+ * persist between calls, so they are reused call after call. */
+#define FNN_SCRATCH_SLOTS 6
 static _Thread_local void *scratch_ptr[FNN_SCRATCH_SLOTS];
 static _Thread_local size_t scratch_size[FNN_SCRATCH_SLOTS];
 

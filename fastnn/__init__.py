@@ -6,7 +6,8 @@ Environment read at import:
   FASTNN_SIMD=generic force the portable C kernels instead of AVX2+FMA
 """
 from . import ops
-from ._config import __version__, _apply_environment, get_num_threads, info, set_num_threads
+from ._config import (__version__, _apply_environment, get_num_threads, info, set_num_threads,
+                      usable_cpus)
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .serialization import load, save
 from .tensor import (Tensor, arange, as_tensor, bool, default_generator, double, empty, float,
@@ -40,7 +41,7 @@ def stack(tensors, dim=0):
                                    for t in tensors], axis=dim))
 
 
-__all__ = ["ops", "nn", "optim", "data", "datasets", "train", "info", "set_num_threads", "get_num_threads", "__version__",
+__all__ = ["ops", "nn", "optim", "data", "datasets", "train", "info", "set_num_threads", "get_num_threads", "usable_cpus", "__version__",
            "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "zeros_like",
            "ones_like", "full", "empty", "randn", "rand", "randint", "normal", "arange",
            "linspace", "manual_seed", "no_grad", "enable_grad", "is_grad_enabled", "save", "load",

@@ -9,31 +9,47 @@ __version__ = "0.1.0"
 
 
 def set_num_threads(n):
-    """Use ``n`` threads (int >= 1) in every fastnn kernel, from every Python
-    thread of the process (the count is process-wide, not per thread).
+    """Let fastnn's kernels use up to ``n`` threads (int >= 1), from every
+    Python thread of the process (the count is process-wide, not per thread).
 
-    Results do not depend on the thread count: every kernel gives the same bits
-    for any ``n``. ``threadpoolctl.threadpool_limits`` still caps it in the
-    thread that applies the limit.
+    ``n`` is a ceiling, not a promise: a call runs on at most
+    ``min(n, usable CPUs)`` threads (the CPUs of this process's affinity mask,
+    within its cgroup CPU quota; more threads than CPUs would only take turns),
+    and on fewer when its work is too small to share (about 0.5 MFLOP per
+    thread). Results do not depend on the thread count: every kernel gives the
+    same bits for any ``n``. ``threadpoolctl.threadpool_limits`` still caps it
+    in the thread that applies the limit.
     """
     _C.set_num_threads(n)
 
 
 def get_num_threads():
-    """Number of threads fastnn's kernels use (capped by OpenMP's own setting,
-    so ``threadpoolctl.threadpool_limits`` applies)."""
+    """The thread ceiling set by :func:`set_num_threads` (else the default:
+    ``OMP_NUM_THREADS`` or the usable CPUs), capped by OpenMP's own setting in
+    this thread, so ``threadpoolctl.threadpool_limits`` applies."""
     return _C.get_num_threads()
+
+
+def usable_cpus():
+    """CPUs this process may run on: its affinity mask within its cgroup CPU
+    quota, measured again now (``os.sched_setaffinity`` or a new quota take
+    effect)."""
+    return _C.usable_cpus(True)
 
 
 def info():
     """Build and runtime facts as a dict: version, SIMD path in use, whether
-    OpenMP is on, the thread count, compiler and compile flags."""
+    OpenMP is on (fastnn reads its thread limits; the kernels run on fastnn's
+    own pool), the thread ceiling, the usable CPUs and the largest team a call
+    gets now (``max_team``), compiler and compile flags."""
     return {
         "version": __version__,
         "simd": _C.get_simd(),
         "avx2_supported": _C.simd_supported("avx2"),
         "openmp": _C.openmp_enabled(),
         "num_threads": _C.get_num_threads(),
+        "usable_cpus": _C.usable_cpus(),
+        "max_team": _C.team_ceiling(),
         "compiler": _C.compiler(),
         "compile_flags": _C.build_flags(),
         "python": platform.python_version(),

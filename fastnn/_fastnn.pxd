@@ -26,6 +26,11 @@ cdef extern from "fastnn.h" nogil:
     int fnn_openmp_enabled()
     void fnn_set_num_threads(int n)
     int fnn_get_num_threads()
+    int fnn_get_team_ceiling()
+    int fnn_get_usable_cpus()
+    void fnn_refresh_usable_cpus()
+    void fnn_set_usable_cpus(int n)
+    int fnn_cgroup_cpus(const char *proc_file, const char *root)
 
     ctypedef enum fnn_act:
         FNN_ACT_IDENTITY

@@ -1,6 +1,7 @@
 # Runtime controls: which SIMD path runs, how many threads, how it was built.
 
 import numbers
+import os
 
 _SIMD_PATHS = {"generic": FNN_SIMD_GENERIC, "avx2": FNN_SIMD_AVX2}
 
@@ -42,8 +43,35 @@ def set_num_threads(n):
 
 
 def get_num_threads():
-    """Number of threads the kernels use."""
+    """The thread ceiling the kernels use (what set_num_threads set, else the default)."""
     return fnn_get_num_threads()
+
+
+def team_ceiling():
+    """Most threads one kernel call uses now: min(get_num_threads(), usable_cpus())."""
+    return fnn_get_team_ceiling()
+
+
+def usable_cpus(refresh=False):
+    """CPUs this process may run on: its affinity mask within its cgroup CPU quota."""
+    if refresh:
+        fnn_refresh_usable_cpus()
+    return fnn_get_usable_cpus()
+
+
+def _cgroup_cpus(proc_file, root):
+    """Tests only: the CPU quota of the cgroup that `proc_file` (a copy of
+    /proc/self/cgroup) lists, under the hierarchy at `root` (0: no quota)."""
+    p = os.fsencode(proc_file)
+    r = os.fsencode(root)
+    return fnn_cgroup_cpus(p, r)
+
+
+def _set_usable_cpus(n):
+    """Tests only: pretend the process may use `n` CPUs (0: measure again)."""
+    fnn_set_usable_cpus(<int>max(0, min(int(n), 1 << 16)))
+    if n == 0:
+        fnn_refresh_usable_cpus()
 
 
 def compiler():

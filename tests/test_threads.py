@@ -1,0 +1,224 @@
+"""fastnn's thread pool: the team's size (usable CPUs, cgroup quotas, the
+ceiling), bitwise-equal results for any number of threads and parts, calls
+from several Python threads at once, and a forked child."""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import _C, ops
+
+HAS_AFFINITY = hasattr(os, "sched_getaffinity")
+
+
+@pytest.fixture
+def restore_cpus(restore_threads):
+    yield
+    _C._set_usable_cpus(0)
+
+
+# ---- how many CPUs ---------------------------------------------------------
+
+@pytest.mark.skipif(not HAS_AFFINITY, reason="no sched_getaffinity on this OS")
+def test_usable_cpus_is_the_affinity_mask_within_the_quota():
+    n = len(os.sched_getaffinity(0))
+    quota = _C._cgroup_cpus("/proc/self/cgroup", "/sys/fs/cgroup")
+    assert fastnn.usable_cpus() == (min(n, quota) if quota else n)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_AFFINITY, reason="no sched_getaffinity on this OS")
+def test_a_narrowed_affinity_mask_caps_the_team():
+    code = ("import os, fastnn; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "fastnn.set_num_threads(4); i = fastnn.info(); "
+            "print(fastnn.usable_cpus(), i['max_team'], fastnn.get_num_threads())")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1", "1", "4"]
+
+
+def test_the_thread_count_is_a_ceiling(restore_cpus):
+    _C._set_usable_cpus(3)
+    fastnn.set_num_threads(8)
+    assert fastnn.get_num_threads() == 8          # what was asked for
+    assert fastnn.info()["max_team"] == 3         # what a call may use
+    fastnn.set_num_threads(2)
+    assert fastnn.info()["max_team"] == 2
+
+
+def write_cgroup(tmp_path, proc_lines, files):
+    """A fake /proc/self/cgroup and a fake cgroup mount with `files`."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    proc = tmp_path / "cgroup"
+    proc.write_text("".join(line + "\n" for line in proc_lines))
+    root = tmp_path / "fs"
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+    root.mkdir(exist_ok=True)
+    return str(proc), str(root)
+
+
+def test_cgroup_v2_takes_the_tightest_quota_up_the_tree(tmp_path):
+    proc, root = write_cgroup(tmp_path, ["0::/a/b"], {
+        "cpu.max": "max 100000",
+        "a/cpu.max": "250000 100000",       # 2.5 CPUs -> 3
+        "a/b/cpu.max": "max 100000",
+    })
+    assert _C._cgroup_cpus(proc, root) == 3
+    proc, root = write_cgroup(tmp_path / "n", ["0::/a/b"], {
+        "a/cpu.max": "800000 100000",
+        "a/b/cpu.max": "150000 100000",     # 1.5 CPUs -> 2
+    })
+    assert _C._cgroup_cpus(proc, root) == 2
+
+
+def test_cgroup_without_a_limit_gives_none(tmp_path):
+    proc, root = write_cgroup(tmp_path, ["0::/x"], {"x/cpu.max": "max 100000"})
+    assert _C._cgroup_cpus(proc, root) == 0
+    assert _C._cgroup_cpus(str(tmp_path / "absent"), root) == 0
+
+
+def test_cgroup_v1_reads_the_cpu_controller(tmp_path):
+    proc, root = write_cgroup(tmp_path, ["4:memory:/m", "3:cpu,cpuacct:/job", "2:cpuset:/"], {
+        "cpu,cpuacct/job/cpu.cfs_quota_us": "50000",
+        "cpu,cpuacct/job/cpu.cfs_period_us": "100000",   # half a CPU -> 1
+    })
+    assert _C._cgroup_cpus(proc, root) == 1
+    proc, root = write_cgroup(tmp_path / "u", ["3:cpu:/job"], {
+        "cpu/job/cpu.cfs_quota_us": "-1",
+        "cpu/job/cpu.cfs_period_us": "100000",
+    })
+    assert _C._cgroup_cpus(proc, root) == 0
+
+
+# ---- the same bits for any team and any number of parts --------------------
+
+TEAMS = [1, 2, 3, 5, 8]   # more threads than CPUs too: correctness, not speed
+
+
+def each_team(fn, restore):
+    """fn() under every team size in TEAMS (the usable-CPU count pretended)."""
+    out = []
+    for n in TEAMS:
+        _C._set_usable_cpus(n)
+        fastnn.set_num_threads(n)
+        out.append(fn())
+    return out
+
+
+def assert_all_equal(results):
+    for r in results[1:]:
+        if isinstance(r, tuple):
+            for a, b in zip(results[0], r):
+                np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_array_equal(results[0], r)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("M,K,N", [(256, 784, 256), (1000, 784, 10), (97, 131, 203),
+                                   (3, 500, 4000)])
+def test_gemm_family_same_bits_for_any_team(restore_cpus, rng, dtype, M, K, N):
+    x = rng.standard_normal((M, K)).astype(dtype)
+    w = rng.standard_normal((N, K)).astype(dtype)
+    b = rng.standard_normal(N).astype(dtype)
+    dy = rng.standard_normal((M, N)).astype(dtype)
+
+    def run():
+        y = ops.linear(x, w, b, activation="tanh")
+        grads = ops.linear_backward(dy, x, w, y, activation="tanh")
+        return (y,) + tuple(g for g in grads if g is not None) + (ops.matmul(x, x, transpose_a=True),)
+
+    results = each_team(run, restore_cpus)
+    assert_all_equal(results)
+    y = results[0][0]
+    ref = np.tanh(x.astype(np.float64) @ w.T.astype(np.float64) + b)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(y, ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_and_elementwise_families_same_bits_for_any_team(restore_cpus, rng, dtype):
+    logits = rng.standard_normal((3001, 37)).astype(dtype)
+    labels = rng.integers(0, 37, 3001)
+    z = rng.standard_normal(200_003).astype(dtype)
+    target = rng.standard_normal(200_003).astype(dtype)
+
+    def run():
+        loss, grad = ops.softmax_cross_entropy(logits, labels)
+        mse, mse_grad = ops.mse_loss(z, target)
+        return (ops.softmax(logits), np.asarray(loss), grad, ops.relu(z), ops.sigmoid(z),
+                np.asarray(mse), mse_grad, np.asarray(ops.sum_squares([z, target])))
+
+    assert_all_equal(each_team(run, restore_cpus))
+
+
+def test_optimizer_and_clipping_same_bits_for_any_team(restore_cpus, rng):
+    shapes = [(512, 784), (512,), (10, 512), (10,)]
+    start = [rng.standard_normal(s) for s in shapes]
+    grads = [rng.standard_normal(s) for s in shapes]
+
+    def run():
+        params = [fastnn.nn.Parameter(fastnn.tensor(p.copy())) for p in start]
+        for p, g in zip(params, grads):
+            p.grad = fastnn.tensor(g.copy())
+        norm = fastnn.nn.utils.clip_grad_norm_(params, 1.0)
+        opt = fastnn.optim.Adam(params, lr=1e-2, weight_decay=1e-3)
+        for _ in range(3):
+            opt.step()
+        return tuple([np.asarray(float(norm))] + [p.detach().numpy() for p in params])
+
+    assert_all_equal(each_team(run, restore_cpus))
+
+
+# ---- calls from several places ----------------------------------------------
+
+def test_calls_from_several_python_threads_at_once(restore_threads, rng):
+    fastnn.set_num_threads(2)
+    x = rng.standard_normal((300, 500)).astype(np.float32)
+    w = rng.standard_normal((400, 500)).astype(np.float32)
+    b = rng.standard_normal(400).astype(np.float32)
+    expected = ops.linear(x, w, b, activation="relu")
+    failures = []
+
+    def worker():
+        for _ in range(30):
+            if not np.array_equal(ops.linear(x, w, b, activation="relu"), expected):
+                failures.append(1)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a kernel call hung"
+    assert failures == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this OS")
+def test_a_forked_child_gets_a_working_pool():
+    code = """
+import os, numpy as np, fastnn
+from fastnn import ops
+fastnn.set_num_threads(2)
+rng = np.random.default_rng(0)
+x = rng.standard_normal((256, 784)).astype(np.float32)
+w = rng.standard_normal((256, 784)).astype(np.float32)
+want = ops.linear(x, w)              # the parent's pool is running now
+pid = os.fork()
+if pid == 0:
+    ok = np.array_equal(ops.linear(x, w), want)
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "0"
