@@ -1,15 +1,18 @@
 """Build of fastnn: the package and its subpackages (found by name, so a new
 subpackage needs no edit here), the benchmark suite of bench/ installed as
-fastnn.bench, and two extensions compiled with -O3 and OpenMP when the
-compiler has it: fastnn._C (the Cython bindings and the C kernels of csrc/)
-and fastnn.bench._limits (the machine's FMA peak and bandwidth).
+fastnn.bench, and two extensions compiled with -O3: fastnn._C (the Cython
+bindings and the C kernels of csrc/, on fastnn's own POSIX-thread pool; linked
+with OpenMP when the compiler has it, only to honour OpenMP's thread limits
+as threadpoolctl sets them) and fastnn.bench._limits (the machine's FMA peak
+and bandwidth).
 
 The extensions carry no debug information and are stripped (a wheel of
 well under 1 MB); the sdist carries the sources (MANIFEST.in) and builds
 from the .pyx, not from a generated .c.
 
 Environment:
-  FASTNN_OPENMP=0   build without OpenMP (the kernels then run single-threaded)
+  FASTNN_OPENMP=0   build without OpenMP (the kernels still run on fastnn's
+                    pool; threadpoolctl then cannot limit them)
   FASTNN_NATIVE=1   add -march=native (opt-in; such a build only runs on CPUs
                     like the one that built it). The default build is portable:
                     the AVX2 kernels are chosen at run time by CPU flags.
@@ -75,12 +78,16 @@ class BuildExt(build_ext):
             cflags.append("-g0")
             if compiler_accepts(cc, ["-s"], "int main(void) { return 0; }\n"):
                 ldflags.append("-s")
+        if compiler_accepts(cc, ["-pthread"], "int main(void) { return 0; }\n"):
+            cflags.append("-pthread")
+            ldflags.append("-pthread")
         want_omp = os.environ.get("FASTNN_OPENMP", "1") != "0"
         if want_omp and compiler_accepts(cc, ["-fopenmp"], OPENMP_PROBE):
             cflags.append("-fopenmp")
             ldflags.append("-fopenmp")
         elif want_omp:
-            print("fastnn: the compiler has no OpenMP; building single-threaded kernels", file=sys.stderr)
+            print("fastnn: the compiler has no OpenMP; threadpoolctl will not limit fastnn's threads",
+                  file=sys.stderr)
         flags_text = " ".join(cflags)
         for ext in self.extensions:
             ext.extra_compile_args = cflags + ext.extra_compile_args

@@ -207,13 +207,13 @@ def write_json(kind, data):
     return path
 
 
-def setup(doc, argv=None):
-    """The options every benchmark takes (--threads, --quick, --repeats), then
-    the peers and the machine's limits. Returns (args, repeats, batch_s,
-    torch or None, limits or None)."""
+def setup(doc, argv=None, threads="1,2"):
+    """The options every benchmark takes (--threads, default `threads`;
+    --quick, --repeats), then the peers and the machine's limits. Returns
+    (args, repeats, batch_s, torch or None, limits or None)."""
     import argparse
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", default="1,2", help="thread counts to run, e.g. 1,2")
+    ap.add_argument("--threads", default=threads, help=f"thread counts to run (default {threads})")
     ap.add_argument("--quick", action="store_true", help="a few cases, few repeats")
     ap.add_argument("--repeats", type=int, default=None)
     args = ap.parse_args(argv)

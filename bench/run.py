@@ -6,9 +6,12 @@
 Suites: limits (FMA peak, bandwidth), kernels (GEMM and fused linear,
 activations, losses, dropout, gather, optimizer steps), train (epochs of the
 chapters' MLPs beside PyTorch, numpy and scikit-learn), latency (per-step
-overhead of small nets, one-sample inference), examples (the Fashion-MNIST
-example scripts beside the same scripts on PyTorch; needs the examples/
-folder of a source checkout), all (the default). After the runs,
+overhead of small nets, one-sample inference), scaling (the training step's
+products and its epoch from 1 thread up to every CPU, then fastnn with a
+core taken, numpy called in between and more threads than CPUs; its
+--threads defaults to 1, 2, 4, ... up to the CPU count), examples (the
+Fashion-MNIST example scripts beside the same scripts on PyTorch; needs the
+examples/ folder of a source checkout), all (the default). After the runs,
 BENCHMARKS.md is written from the newest JSON of each kind.
 
 Results (JSON, BENCHMARKS.md, plots) go to --results DIR, else
@@ -27,6 +30,7 @@ SUITES = {
     "kernels": ["gemm", "kernels", "optim"],
     "train": ["train"],
     "latency": ["overhead"],
+    "scaling": ["scaling"],
     "examples": ["examples"],
 }
 

@@ -228,7 +228,9 @@ void fnn_set_usable_cpus(int n)
 
 static atomic_int requested_threads = 0;   /* 0: no fnn_set_num_threads yet */
 static atomic_int default_threads = 0;     /* the count nobody set, read once */
+#ifdef _OPENMP
 static atomic_int omp_default = 0;         /* OpenMP's own default, read once */
+#endif
 
 /* The default: OpenMP's (OMP_NUM_THREADS, else the CPUs it sees), within the
  * CPUs this process may use. Read once, in the first thread that asks (at
@@ -290,12 +292,13 @@ int fnn_get_team_ceiling(void)
 }
 
 static _Thread_local int inside_pool = 0;   /* 1 on a worker, or in a running call */
+static int team_after_backoff(int n);       /* the pool's own verdict, below */
 
 int fnn_threads_for(double work, fnn_int max_parts)
 {
     if (work < 2.0 * FNN_THREAD_WORK || max_parts <= 1 || inside_pool)
         return 1;
-    int n = fnn_get_team_ceiling();
+    int n = team_after_backoff(fnn_get_team_ceiling());
     double by_work = work / FNN_THREAD_WORK;
     if ((double)n > by_work)
         n = (int)by_work;
@@ -422,7 +425,10 @@ static void unpark(atomic_uint *word)
 typedef struct {
     _Alignas(64) atomic_uint seq;   /* bumped (and futex-woken) to wake the worker */
     atomic_int sleeping;            /* 1 while the worker is (about to be) asleep */
-    char pad[64 - sizeof(atomic_uint) - sizeof(atomic_int)];
+    /* what this thread did in call stat_gen: parts run and their time */
+    atomic_uint stat_gen;
+    atomic_int stat_parts;
+    _Atomic uint64_t stat_ns;
 } worker_slot;
 
 static struct {
@@ -438,6 +444,79 @@ static struct {
     atomic_int master_sleeping;
     atomic_int status;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* ---- does the team help? ----------------------------------------------
+ *
+ * After each call of enough parts, the caller estimates the speedup its team
+ * gave: what running it alone would have taken (the fastest thread's time per
+ * part, times the number of parts) over the call's wall time; a call whose
+ * team gained less than FNN_MIN_GAIN per extra thread is a poor one. A thread
+ * that shares its CPU with another program (another process, numpy's BLAS
+ * threads still spinning after a call) gets none of it for a whole scheduler
+ * slice, and the team then gives ~1× call after call: when the poor calls
+ * take most of the wall time of the last FNN_REVIEW_CALLS calls, calls use
+ * half the team for a while (FNN_BACKOFF_NS, doubled each time the next try
+ * of the whole team is poor again, up to 4×), then the whole team is tried
+ * again. Weighing by time, a single late call or many tiny calls whose worker
+ * woke late do not shrink the team. Only how many threads share the work
+ * changes, never the parts, so results do not. */
+#define FNN_MIN_GAIN 0.15
+#define FNN_REVIEW_CALLS 16
+#define FNN_BACKOFF_NS 200000000ull
+static _Atomic uint64_t backoff_until = 0;
+static atomic_int backoff_team = 0;
+/* the review window and the backoff's doubling (pool.lock held) */
+static int window_calls = 0, window_team = 0, backoff_shift = 0;
+static double window_ns = 0, poor_ns = 0;
+
+static int team_after_backoff(int n)
+{
+    uint64_t until = atomic_load_explicit(&backoff_until, memory_order_relaxed);
+    if (until == 0 || now_ns() >= until)
+        return n;
+    int cap = atomic_load_explicit(&backoff_team, memory_order_relaxed);
+    return cap >= 1 && cap < n ? cap : n;
+}
+
+/* The caller's review of call `gen`, run on nthreads threads (lock held). */
+static void review_call(uint32_t gen, int nthreads, int nparts, uint64_t wall)
+{
+    if (nparts < 2 * nthreads || wall == 0)
+        return;                     /* too few parts to judge */
+    double per_part = 0;
+    for (int id = 0; id < nthreads; id++) {
+        worker_slot *s = &pool.slot[id];
+        if (atomic_load_explicit(&s->stat_gen, memory_order_relaxed) != gen)
+            continue;
+        int parts = atomic_load_explicit(&s->stat_parts, memory_order_relaxed);
+        uint64_t ns = atomic_load_explicit(&s->stat_ns, memory_order_relaxed);
+        if (parts > 0 && (per_part == 0 || (double)ns / parts < per_part))
+            per_part = (double)ns / parts;
+    }
+    double gain = per_part * nparts / (double)wall;
+    if (window_team != nthreads) {  /* a new team size: a new window */
+        window_team = nthreads;
+        window_calls = 0;
+        window_ns = poor_ns = 0;
+    }
+    window_calls++;
+    window_ns += (double)wall;
+    if (gain < 1.0 + FNN_MIN_GAIN * (nthreads - 1))
+        poor_ns += (double)wall;
+    if (window_calls < FNN_REVIEW_CALLS)
+        return;
+    if (2 * poor_ns > window_ns) {
+        atomic_store_explicit(&backoff_team, nthreads / 2 > 1 ? nthreads / 2 : 1, memory_order_relaxed);
+        atomic_store_explicit(&backoff_until, now_ns() + (FNN_BACKOFF_NS << backoff_shift),
+                              memory_order_relaxed);
+        if (backoff_shift < 2)
+            backoff_shift++;
+    } else {
+        backoff_shift = 0;
+    }
+    window_calls = 0;
+    window_ns = poor_ns = 0;
+}
 
 /* The part index of a finished call: larger than any part count. */
 #define CLOSED 0xFFFFFFFFu
@@ -462,6 +541,8 @@ static void work_on(uint32_t gen, int id)
         for (int child = 2 * id + 1; child <= 2 * id + 2 && child < nt; child++)
             wake(child);
     }
+    int parts_run = 0;
+    uint64_t busy = 0;
     for (;;) {
         uint64_t w = atomic_load_explicit(&pool.word, memory_order_acquire);
         if ((uint32_t)(w >> 32) != gen)
@@ -478,7 +559,15 @@ static void work_on(uint32_t gen, int id)
             continue;
         fnn_task task = atomic_load_explicit(&pool.task, memory_order_relaxed);
         void *ctx = atomic_load_explicit(&pool.ctx, memory_order_relaxed);
+        uint64_t t0 = now_ns();
         fnn_status st = task(ctx, (int)part, nparts);
+        parts_run++;
+        busy += now_ns() - t0;
+        worker_slot *me = &pool.slot[id];
+        if (parts_run == 1)
+            atomic_store_explicit(&me->stat_gen, gen, memory_order_relaxed);
+        atomic_store_explicit(&me->stat_parts, parts_run, memory_order_relaxed);
+        atomic_store_explicit(&me->stat_ns, busy, memory_order_relaxed);
         if (st != FNN_OK) {
             int ok = FNN_OK;
             atomic_compare_exchange_strong(&pool.status, &ok, (int)st);
@@ -635,6 +724,7 @@ fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx)
     atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.master_sleeping, 0, memory_order_relaxed);
     uint32_t gen = (uint32_t)(atomic_load(&pool.word) >> 32) + 1;
+    uint64_t started = now_ns();
     atomic_store(&pool.word, (uint64_t)gen << 32);     /* publish: parts from 0 */
     for (int child = 1; child <= 2 && child < nthreads; child++)
         wake(child);
@@ -650,6 +740,7 @@ fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx)
      * count: a thread that read (gen, nparts) just before the last part was
      * claimed must not claim "part nparts" once a longer call's count is in */
     atomic_store(&pool.word, ((uint64_t)gen << 32) | CLOSED);
+    review_call(gen, nthreads, nparts, now_ns() - started);
     fnn_status status = (fnn_status)atomic_load(&pool.status);
     inside_pool = 0;
     pthread_mutex_unlock(&pool.lock);

@@ -3,13 +3,17 @@ are not checked: speed lives in bench/, not in tests). The suite ships in
 the package as fastnn.bench: these run wherever fastnn is installed."""
 import glob
 import json
+import math
 import os
 import subprocess
 import sys
 
 import pytest
 
+import fastnn
+
 from fastnn.bench import examples as bench_examples
+from fastnn.bench import scaling as bench_scaling
 
 
 def run_bench(args, cwd, env=None):
@@ -23,7 +27,7 @@ def run_bench(args, cwd, env=None):
 @pytest.mark.slow
 def test_help_names_the_suites_and_missing_peers(tmp_path):
     out = run_bench(["--help"], tmp_path)
-    for suite in ("limits", "kernels", "train", "latency", "examples"):
+    for suite in ("limits", "kernels", "train", "latency", "scaling", "examples"):
         assert suite in out
     assert "Results would go to:" in out
     assert ("Optional peers not installed here" in out) or ("Every optional peer is installed" in out)
@@ -45,7 +49,7 @@ def test_every_suite_runs_quick(tmp_path):
     """The whole suite from an unrelated folder; results where they were sent."""
     results = tmp_path / "results"
     out = run_bench(["--quick", "--threads", "1", "--results", str(results)], tmp_path)
-    kinds = ["gemm", "kernels", "optim", "train", "overhead"]
+    kinds = ["gemm", "kernels", "optim", "train", "overhead", "scaling"]
     if bench_examples.EXAMPLES is None:      # an installed package: no example scripts
         assert "the example scripts ship with fastnn's source checkout" in out
     else:
@@ -62,5 +66,76 @@ def test_every_suite_runs_quick(tmp_path):
     with open(report) as f:
         text = f.read()
     assert "## Training epochs" in text and "## GEMM and fused linear" in text
+    assert "## Thread scaling and hostile conditions" in text
     if bench_examples.EXAMPLES is not None:
         assert "## Example scripts beside PyTorch" in text
+
+
+def _positive(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+
+
+@pytest.mark.slow
+def test_scaling_suite_runs_quick(tmp_path):
+    """The scaling suite on 1 and 2 threads: every scaling case and every
+    hostile case is in the JSON with finite positive figures, and the report
+    has its section. No timing is checked."""
+    results = tmp_path / "results"
+    run_bench(["--suite", "scaling", "--quick", "--threads", "1,2", "--results", str(results)],
+              tmp_path)
+    files = glob.glob(os.path.join(str(results), "scaling-*.json"))
+    assert len(files) == 1
+    with open(files[0]) as f:
+        res = json.load(f)
+    machine = res["machine"]
+    assert machine["usable_cpus"] >= 1 and machine["cpu"]
+    assert "cpu_quota" in machine and "cpu_affinity" in machine and "limits" in res
+
+    rows = res["results"]
+    for kind in ("linear", "grad_x", "grad_w", "square", "epoch"):
+        assert sorted(r["threads"] for r in rows if r["kind"] == kind) == [1, 2], kind
+    for r in rows:
+        assert "fastnn" in r["peers"], r["case"]
+        assert r["kind"] == "epoch" or "numpy" in r["peers"], r["case"]
+        for peer, t in r["peers"].items():
+            figures = [t["median_s"], t["min_s"], t["max_s"], t["speedup"]]
+            figures += [t["gflops"]] if r["kind"] != "epoch" else []
+            assert all(_positive(v) for v in figures), (r["case"], r["threads"], peer, t)
+
+    u = machine["usable_cpus"]
+    want = {(case, work, n) for work in ("linear", "epoch")
+            for case, n in (("one core busy", 1), ("one core busy", 2),
+                            ("numpy in between", 1), ("numpy in between", 2),
+                            ("oversubscribed", 4 * u))}
+    got = {(r["case"], r["workload"].split()[0], r["threads"]) for r in res["hostile"]}
+    assert got == want
+    for r in res["hostile"]:
+        figures = [r["ratio"], r["quiet"]["median_s"], r["hostile"]["median_s"]]
+        if r["workload"].startswith("linear"):
+            figures += [r["quiet"]["gflops"], r["hostile"]["gflops"]]
+        assert all(_positive(v) for v in figures), r
+    assert len(res["checks"]) == 7
+    for c in res["checks"]:
+        assert _positive(c["value"]) and _positive(c["target"]) and isinstance(c["pass"], bool), c
+
+    with open(os.path.join(str(results), "BENCHMARKS.md")) as f:
+        text = f.read()
+    assert "## Thread scaling and hostile conditions" in text and "| done when |" in text
+
+
+def test_scaling_spinner_ends_with_its_block():
+    """The process that takes a core for the "one core busy" case is gone
+    once its block ends, also when the block raises."""
+    with pytest.raises(KeyError):
+        with bench_scaling.spinning(bench_scaling.busy_cpu()) as proc:
+            assert proc.poll() is None
+            raise KeyError("leave the block")
+    assert proc.poll() is not None
+
+
+def test_scaling_default_threads_reach_the_cpu_count():
+    counts = bench_scaling.default_threads()
+    assert counts[0] == 1 and counts[-1] == fastnn.usable_cpus()
+    assert counts == sorted(set(counts))
+
+

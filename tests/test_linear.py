@@ -121,7 +121,7 @@ def test_activation_accuracy_over_range(simd, activation, dtype):
     np.testing.assert_allclose(y, ref, rtol=8 * eps, atol=4 * eps * 1e-2)
 
 
-@pytest.mark.skipif(not two_threads_available(), reason="needs OpenMP and 2 threads")
+@pytest.mark.skipif(not two_threads_available(), reason="needs 2 usable CPUs")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("M,K,N", [(1, 784, 256), (3, 784, 700), (64, 784, 256),

@@ -269,7 +269,7 @@ def test_bce_extreme_logits_stay_finite(simd, dtype):
         np.testing.assert_allclose(grad, rg, atol=1e-7)
 
 
-@pytest.mark.skipif(not two_threads_available(), reason="needs OpenMP and 2 threads")
+@pytest.mark.skipif(not two_threads_available(), reason="needs 2 usable CPUs")
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_bitwise_same_for_any_thread_count(simd, restore_threads, rng, dtype):
     x = rng.standard_normal((4096, 100)).astype(dtype)
