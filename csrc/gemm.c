@@ -10,8 +10,10 @@
  * 1024×2048 float matrix), else chunk by chunk. */
 #define FNN_PACK_CAP ((fnn_int)8 << 20)
 /* Work units per packed element, against FNN_THREAD_WORK: a copy costs about
- * what 16 flops of the micro-kernel do. */
-#define FNN_PACK_COST 16.0
+ * what 10-20 flops of the micro-kernel do, but a packing pass under ~125 000
+ * elements (~30 µs) is cheaper on the caller alone than handed out, so count 8:
+ * the small GEMMs of a step (784-256-10's second layer) then hand out once. */
+#define FNN_PACK_COST 8.0
 
 typedef fnn_gemm_arch_s gemm_arch_s;
 typedef fnn_gemm_arch_d gemm_arch_d;

@@ -1,5 +1,5 @@
-"""fastnn — CPU neural networks for Python: fused C kernels threaded with
-OpenMP, under a PyTorch-shaped API.
+"""fastnn — CPU neural networks for Python: fused C kernels on a thread pool
+of their own, under a PyTorch-shaped API.
 
 Environment read at import:
   FASTNN_NUM_THREADS  threads for the kernels (else OMP_NUM_THREADS, else all cores)

@@ -29,7 +29,7 @@ def set_simd(name):
 
 
 def openmp_enabled():
-    """True if the kernels were built with OpenMP (else they run single-threaded)."""
+    """True if built with OpenMP, whose thread limits (threadpoolctl) fastnn then honours."""
     return bool(fnn_openmp_enabled())
 
 
