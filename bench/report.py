@@ -130,10 +130,11 @@ idle threads claim one at a time from one shared counter; the caller works
 too and returns when every part is done, not when every thread has arrived.
 Idle workers spin ≤ 50 µs, then sleep on a futex, and are woken in a binary
 tree (each wakes two). The GEMM packs each operand once per call into shared
-buffers (a packing pass), then computes blocks of C (a second pass). After
-each call the caller estimates the speedup its team gave; when calls with
-less than 1.15× per extra thread take most of the time of 16 calls, the team
-is halved for 0.2-0.8 s and then tried whole again.
+buffers (a packing pass), then computes blocks of C (a second pass). Every
+4th call the caller estimates, from the threads' CPU time per part, the
+speedup its team gave; when calls with less than 1.15× per extra thread take
+most of the time of 8 such calls, the team is halved for 0.2-0.8 s and then
+tried whole again.
 
 **16 cores.** The step's large GEMMs (256×784×256, 103 MFLOP) get 16 threads
 of ~6 MFLOP (~80 µs) each, in 96 parts of ~1 MFLOP: a late thread costs about
@@ -158,7 +159,7 @@ parts per thread with stealing from the others once a run is empty (the
 hand-out changes, not the parts, so results stay bitwise equal). 1024³ and
 larger GEMMs have parts of ≥ 1 MFLOP even at 128 threads and need neither.
 The speedup review halves the team when extra threads give < 15% each, so
-a team too large for a call shrinks by itself, a factor of 2 per 16 calls.
+a team too large for its calls shrinks by itself, a factor of 2 per 32 calls.
 
 **Two sockets (NUMA).** One pool spans both sockets today. The packed
 operands are first touched by whichever thread packs a panel, so each buffer

@@ -339,6 +339,22 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* CPU time of the calling thread: unlike the wall clock, it does not run
+ * while the thread waits for a CPU another program (or thread) holds. */
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One call in FNN_REVIEW_EVERY is reviewed (its parts timed in CPU time). */
+#define FNN_REVIEW_EVERY 4
+static inline int reviewed_call(uint32_t gen)
+{
+    return gen % FNN_REVIEW_EVERY == 0;
+}
+
 /* Waiting. A waiting thread spins for at most FNN_SPIN_NS (FASTNN_SPIN_US
  * overrides), then sleeps. It watches the clock while it spins: a gap of more
  * than FNN_PREEMPTED_NS between two looks means the OS ran something else on
@@ -447,27 +463,34 @@ static struct {
 
 /* ---- does the team help? ----------------------------------------------
  *
- * After each call of enough parts, the caller estimates the speedup its team
- * gave: what running it alone would have taken (the fastest thread's time per
- * part, times the number of parts) over the call's wall time; a call whose
- * team gained less than FNN_MIN_GAIN per extra thread is a poor one. A thread
- * that shares its CPU with another program (another process, numpy's BLAS
- * threads still spinning after a call) gets none of it for a whole scheduler
- * slice, and the team then gives ~1× call after call: when the poor calls
- * take most of the wall time of the last FNN_REVIEW_CALLS calls, calls use
+ * Every FNN_REVIEW_EVERY-th call of enough parts, the caller estimates the
+ * speedup its team gave: what running it alone would have taken (the least
+ * CPU time a thread spent per part, times the number of parts) over the
+ * call's wall time; a call whose team gained less than FNN_MIN_GAIN per extra
+ * thread is a poor one. CPU time, not wall time, because a thread that shares
+ * its CPU with another program (another process, numpy's BLAS threads still
+ * spinning after a call) or with the caller itself gets no CPU for whole
+ * scheduler slices, and its parts would look slow rather than the team
+ * useless. When the poor calls take most of the wall time of the last
+ * FNN_REVIEW_CALLS reviewed calls, calls use
  * half the team for a while (FNN_BACKOFF_NS, doubled each time the next try
  * of the whole team is poor again, up to 4×), then the whole team is tried
  * again. Weighing by time, a single late call or many tiny calls whose worker
  * woke late do not shrink the team. Only how many threads share the work
  * changes, never the parts, so results do not. */
 #define FNN_MIN_GAIN 0.15
-#define FNN_REVIEW_CALLS 16
+#define FNN_REVIEW_CALLS 8
 #define FNN_BACKOFF_NS 200000000ull
 static _Atomic uint64_t backoff_until = 0;
 static atomic_int backoff_team = 0;
 /* the review window and the backoff's doubling (pool.lock held) */
 static int window_calls = 0, window_team = 0, backoff_shift = 0;
 static double window_ns = 0, poor_ns = 0;
+
+int fnn_get_team_now(void)
+{
+    return team_after_backoff(fnn_get_team_ceiling());
+}
 
 static int team_after_backoff(int n)
 {
@@ -481,8 +504,8 @@ static int team_after_backoff(int n)
 /* The caller's review of call `gen`, run on nthreads threads (lock held). */
 static void review_call(uint32_t gen, int nthreads, int nparts, uint64_t wall)
 {
-    if (nparts < 2 * nthreads || wall == 0)
-        return;                     /* too few parts to judge */
+    if (!reviewed_call(gen) || nparts < 2 * nthreads || wall == 0)
+        return;                     /* not sampled, or too few parts to judge */
     double per_part = 0;
     for (int id = 0; id < nthreads; id++) {
         worker_slot *s = &pool.slot[id];
@@ -543,6 +566,7 @@ static void work_on(uint32_t gen, int id)
     }
     int parts_run = 0;
     uint64_t busy = 0;
+    const int sampled = reviewed_call(gen);
     for (;;) {
         uint64_t w = atomic_load_explicit(&pool.word, memory_order_acquire);
         if ((uint32_t)(w >> 32) != gen)
@@ -559,15 +583,17 @@ static void work_on(uint32_t gen, int id)
             continue;
         fnn_task task = atomic_load_explicit(&pool.task, memory_order_relaxed);
         void *ctx = atomic_load_explicit(&pool.ctx, memory_order_relaxed);
-        uint64_t t0 = now_ns();
+        uint64_t t0 = sampled ? cpu_ns() : 0;
         fnn_status st = task(ctx, (int)part, nparts);
-        parts_run++;
-        busy += now_ns() - t0;
-        worker_slot *me = &pool.slot[id];
-        if (parts_run == 1)
-            atomic_store_explicit(&me->stat_gen, gen, memory_order_relaxed);
-        atomic_store_explicit(&me->stat_parts, parts_run, memory_order_relaxed);
-        atomic_store_explicit(&me->stat_ns, busy, memory_order_relaxed);
+        if (sampled) {
+            parts_run++;
+            busy += cpu_ns() - t0;
+            worker_slot *me = &pool.slot[id];
+            if (parts_run == 1)
+                atomic_store_explicit(&me->stat_gen, gen, memory_order_relaxed);
+            atomic_store_explicit(&me->stat_parts, parts_run, memory_order_relaxed);
+            atomic_store_explicit(&me->stat_ns, busy, memory_order_relaxed);
+        }
         if (st != FNN_OK) {
             int ok = FNN_OK;
             atomic_compare_exchange_strong(&pool.status, &ok, (int)st);

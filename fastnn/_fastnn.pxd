@@ -27,6 +27,7 @@ cdef extern from "fastnn.h" nogil:
     void fnn_set_num_threads(int n)
     int fnn_get_num_threads()
     int fnn_get_team_ceiling()
+    int fnn_get_team_now()
     int fnn_get_usable_cpus()
     void fnn_refresh_usable_cpus()
     void fnn_set_usable_cpus(int n)

@@ -52,6 +52,12 @@ def team_ceiling():
     return fnn_get_team_ceiling()
 
 
+def _team_now():
+    """Tests only: the team a large call gets now (the ceiling, or half of it
+    while the pool finds that extra threads do not help)."""
+    return fnn_get_team_now()
+
+
 def usable_cpus(refresh=False):
     """CPUs this process may run on: its affinity mask within its cgroup CPU quota."""
     if refresh:

@@ -177,6 +177,30 @@ def test_optimizer_and_clipping_same_bits_for_any_team(restore_cpus, rng):
     assert_all_equal(each_team(run, restore_cpus))
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_AFFINITY, reason="no sched_getaffinity on this OS")
+def test_a_team_that_does_not_help_is_halved():
+    """Two threads made to share one CPU give no speedup: the pool's review
+    of its calls (in CPU time) sees it and halves the team for a while."""
+    code = """
+import os, numpy as np, fastnn
+from fastnn import _C, ops
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+_C._set_usable_cpus(2)            # pretend two CPUs: both threads share one
+fastnn.set_num_threads(2)
+before = _C._team_now()
+rng = np.random.default_rng(0)
+x = rng.standard_normal((256, 784)).astype(np.float32)
+w = rng.standard_normal((256, 784)).astype(np.float32)
+for _ in range(80):
+    ops.linear(x, w)
+print(before, _C._team_now())
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["2", "1"]
+
+
 # ---- calls from several places ----------------------------------------------
 
 def test_calls_from_several_python_threads_at_once(restore_threads, rng):
