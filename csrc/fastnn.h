@@ -58,9 +58,9 @@ int fnn_get_team_ceiling(void);
 /* The team a large call gets now: the ceiling, halved while the pool's review
  * of its recent calls finds that extra threads do not help (threads.c). */
 int fnn_get_team_now(void);
-/* CPUs this process may use: its affinity mask, within its cgroup's CPU quota
- * (measured at the first call and again at each fnn_set_num_threads, or
- * fnn_refresh_usable_cpus); fnn_set_usable_cpus(n > 0) overrides it (tests),
+/* CPUs this process may use (usable_cpus.c): its affinity mask, within its
+ * cgroup's CPU quota (measured at the first call and again at each
+ * fnn_set_num_threads, or fnn_refresh_usable_cpus); fnn_set_usable_cpus(n > 0) overrides it (tests),
  * n = 0 measures again. */
 int fnn_get_usable_cpus(void);
 void fnn_refresh_usable_cpus(void);

@@ -143,6 +143,31 @@ def test_gemm_family_same_bits_for_any_team(restore_cpus, rng, dtype, M, K, N):
     np.testing.assert_allclose(y, ref, rtol=tol, atol=tol)
 
 
+def test_gemm_packed_in_chunks_same_bits_for_any_team(restore_cpus, rng):
+    """Operands over the 8 MB packing cap (float64 1201×1000 and 1100×1000)
+    are packed and computed chunk by chunk; the row sums of the bias gradient
+    are taken on the first column chunk only."""
+    x = rng.standard_normal((1201, 1000))
+    w = rng.standard_normal((1100, 1000))
+    dy = rng.standard_normal((1201, 1100))
+
+    def run():
+        gx, gw, gb = ops.linear_backward(dy, x, w)
+        return ops.linear(x, w), gx, gw, gb
+
+    results = []
+    for n in (1, 2, 3):
+        _C._set_usable_cpus(n)
+        fastnn.set_num_threads(n)
+        results.append(run())
+    assert_all_equal(results)
+    y, gx, gw, gb = results[0]
+    np.testing.assert_allclose(y, x @ w.T, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(gw, dy.T @ x, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(gb, dy.sum(0), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(gx, dy @ w, rtol=1e-10, atol=1e-9)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_row_and_elementwise_families_same_bits_for_any_team(restore_cpus, rng, dtype):
     logits = rng.standard_normal((3001, 37)).astype(dtype)
