@@ -203,39 +203,59 @@ static inline fnn_int F(block_len)(const F(gemm_job) *job, fnn_int p)
     return k < job->kcb ? (k > 0 ? k : 0) : job->kcb;
 }
 
-/* Packing pass: parts take whole panels (the A panels, then the B panels),
- * each with every K block, so a row's sum runs over k in order. */
+/* The first panel of width w, laid out from offset `base`, that starts at or
+ * after offset lo. */
+static inline fnn_int F(first_panel_at)(fnn_int lo, fnn_int base, int w)
+{
+    return lo <= base ? 0 : (lo - base + w - 1) / w;
+}
+
+/* Pack panel u of A (all of its K blocks, so a row's sum runs over k in
+ * order), or panel u - na of B. */
+static void F(pack_panel)(const F(gemm_job) *job, fnn_int u, fnn_int na)
+{
+    const F(gemm_arch) *arch = job->arch;
+    const int mr = arch->mr, nr = arch->nr;
+    if (u < na) {
+        fnn_int r0 = u * mr, rows = job->mlen - r0 < mr ? job->mlen - r0 : mr;
+        REAL *sums = job->sums ? job->sums + r0 : NULL;
+        for (fnn_int r = 0; sums && r < rows; r++)
+            sums[r] = 0;
+        for (fnn_int p = 0; p < job->nk; p++) {
+            fnn_int kc = F(block_len)(job, p);
+            F(pack_a)(job, arch, job->m0 + r0, rows, p * job->kcb, kc,
+                      F(packed_at)(job->Ap, job, na, mr, p, u, kc), sums);
+        }
+        for (fnn_int r = 0; sums && r < rows; r++) {
+            REAL *out = job->rowsum + job->m0 + r0 + r;
+            *out = (job->beta != 0 ? job->beta * *out : 0) + sums[r];
+        }
+    } else {
+        fnn_int q = u - na, c0 = q * nr, cols = job->nlen - c0 < nr ? job->nlen - c0 : nr;
+        for (fnn_int p = 0; p < job->nk; p++) {
+            fnn_int kc = F(block_len)(job, p);
+            F(pack_b)(job, arch, p * job->kcb, kc, job->n0 + c0, cols,
+                      F(packed_at)(job->Bp, job, job->bpanels, nr, p, q, kc));
+        }
+    }
+}
+
+/* Packing pass: the A panels (MR rows each) then the B panels (NR columns
+ * each) are cut into parts of about equal rows, whole panels each: a panel
+ * goes to the part its first row falls in. */
 static fnn_status F(pack_part)(void *ctx, int part, int nparts)
 {
     const F(gemm_job) *job = ctx;
-    const F(gemm_arch) *arch = job->arch;
-    const int mr = arch->mr, nr = arch->nr;
+    const int mr = job->arch->mr, nr = job->arch->nr;
     const fnn_int na = job->pack_a ? job->apanels : 0, nb = job->pack_b ? job->bpanels : 0;
-    const fnn_int units = na + nb;
-    for (fnn_int u = units * part / nparts; u < units * (part + 1) / nparts; u++) {
-        if (u < na) {
-            fnn_int r0 = u * mr, rows = job->mlen - r0 < mr ? job->mlen - r0 : mr;
-            REAL *sums = job->sums ? job->sums + r0 : NULL;
-            for (fnn_int r = 0; sums && r < rows; r++)
-                sums[r] = 0;
-            for (fnn_int p = 0; p < job->nk; p++) {
-                fnn_int kc = F(block_len)(job, p);
-                F(pack_a)(job, arch, job->m0 + r0, rows, p * job->kcb, kc,
-                          F(packed_at)(job->Ap, job, na, mr, p, u, kc), sums);
-            }
-            for (fnn_int r = 0; sums && r < rows; r++) {
-                REAL *out = job->rowsum + job->m0 + r0 + r;
-                *out = (job->beta != 0 ? job->beta * *out : 0) + sums[r];
-            }
-        } else {
-            fnn_int q = u - na, c0 = q * nr, cols = job->nlen - c0 < nr ? job->nlen - c0 : nr;
-            for (fnn_int p = 0; p < job->nk; p++) {
-                fnn_int kc = F(block_len)(job, p);
-                F(pack_b)(job, arch, p * job->kcb, kc, job->n0 + c0, cols,
-                          F(packed_at)(job->Bp, job, job->bpanels, nr, p, q, kc));
-            }
-        }
-    }
+    const fnn_int a_rows = na * mr, total = a_rows + nb * nr;
+    const fnn_int lo = total * part / nparts, hi = total * (part + 1) / nparts;
+    fnn_int a0 = F(first_panel_at)(lo, 0, mr), a1 = F(first_panel_at)(hi, 0, mr);
+    fnn_int b0 = F(first_panel_at)(lo, a_rows, nr), b1 = F(first_panel_at)(hi, a_rows, nr);
+    for (fnn_int u = a0; u < a1 && u < na; u++)
+        F(pack_panel)(job, u, na);
+    for (fnn_int q = b0; q < b1 && q < nb; q++)
+        F(pack_panel)(job, na + q, na);
     return FNN_OK;
 }
 
