@@ -44,7 +44,7 @@ typedef struct {
     fnn_int m0, mlen, n0, nlen;
     fnn_int apanels, bpanels; /* MR-row panels of A, NR-column panels of B */
     REAL *Ap, *Bp;            /* packed chunk: block p at p·kcb·(panels·MR or NR) */
-    REAL *sums;               /* row sums of the chunk's A rows, or NULL */
+    REAL *sums;               /* row sums of the chunk's A rows (first column chunk), or NULL */
     int pack_a, pack_b;       /* which operands this round packs */
     fnn_int rblocks, cblocks; /* compute parts: rblocks × cblocks */
 } F(gemm_job);
@@ -218,7 +218,8 @@ static void F(pack_panel)(const F(gemm_job) *job, fnn_int u, fnn_int na)
     const int mr = arch->mr, nr = arch->nr;
     if (u < na) {
         fnn_int r0 = u * mr, rows = job->mlen - r0 < mr ? job->mlen - r0 : mr;
-        REAL *sums = job->sums ? job->sums + r0 : NULL;
+        /* row sums on the first column chunk only */
+        REAL *sums = job->sums && job->n0 == 0 ? job->sums + r0 : NULL;
         for (fnn_int r = 0; sums && r < rows; r++)
             sums[r] = 0;
         for (fnn_int p = 0; p < job->nk; p++) {
@@ -423,16 +424,12 @@ static fnn_status F(gemm_run)(F(gemm_job) *job)
             job->apanels = (job->mlen + mr - 1) / mr;
             job->pack_b = m0 == 0;                   /* once per column chunk */
             job->pack_a = n0 == 0 || mch < M;        /* kept when A is one chunk */
-            REAL *sums = job->sums;
-            if (n0 > 0)
-                job->sums = NULL;                    /* row sums on the first pass only */
             double chunk_flops = 2.0 * (double)job->mlen * (double)job->nlen * (double)kalloc;
             fnn_int units = (job->pack_a ? job->apanels : 0) + (job->pack_b ? job->bpanels : 0);
             double pack_work = (double)((job->pack_a ? job->apanels * mr : 0) +
                                         (job->pack_b ? job->bpanels * nr : 0)) *
                                (double)kalloc * FNN_PACK_COST;
             fnn_status st = fnn_run_parts(pack_work, units, F(pack_part), job);
-            job->sums = sums;
             if (st != FNN_OK)
                 return st;
             fnn_int tiles = job->apanels * job->bpanels;

@@ -387,9 +387,9 @@ static void wake(int id)
 static void work_on(uint32_t gen, int id)
 {
     if (id > 0) {
-        if (id >= atomic_load_explicit(&pool.nthreads, memory_order_relaxed))
-            return;
         int nt = atomic_load_explicit(&pool.nthreads, memory_order_relaxed);
+        if (id >= nt)
+            return;
         for (int child = 2 * id + 1; child <= 2 * id + 2 && child < nt; child++)
             wake(child);
     }
