@@ -177,11 +177,13 @@ static uint64_t cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* One call in FNN_REVIEW_EVERY is reviewed (its parts timed in CPU time). */
-#define FNN_REVIEW_EVERY 4
+/* One call in 4 is reviewed (its parts timed in CPU time). Which one comes
+ * from a multiplicative hash of the call's number, not from gen % 4: a
+ * training step makes the same calls in the same order, and with 10 calls a
+ * step gen % 4 would only ever look at the even ones. */
 static inline int reviewed_call(uint32_t gen)
 {
-    return gen % FNN_REVIEW_EVERY == 0;
+    return (uint32_t)(gen * 2654435761u) >> 30 == 0;
 }
 
 /* Waiting. A waiting thread spins for at most FNN_SPIN_NS (FASTNN_SPIN_US
@@ -292,7 +294,7 @@ static struct {
 
 /* ---- does the team help? ----------------------------------------------
  *
- * Every FNN_REVIEW_EVERY-th call of enough parts, the caller estimates the
+ * On one call in 4 (that has enough parts), the caller estimates the
  * speedup its team gave: what running it alone would have taken (the least
  * CPU time a thread spent per part, times the number of parts) over the
  * call's wall time; a call whose team gained less than FNN_MIN_GAIN per extra
