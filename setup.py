@@ -15,7 +15,11 @@ Environment:
                     pool; threadpoolctl then cannot limit them)
   FASTNN_NATIVE=1   add -march=native (opt-in; such a build only runs on CPUs
                     like the one that built it). The default build is portable:
-                    the AVX2 kernels are chosen at run time by CPU flags.
+                    the kernel table's entries (csrc/arch/<isa>/) are compiled
+                    for their own targets and chosen at run time by CPU flags.
+  FASTNN_REQUIRE_AVX512=1  fail the build if the compiler cannot build the
+                    AVX-512 entry (CI sets it; otherwise the entry is left out
+                    with a message)
   FASTNN_DEBUG=1    keep debug information and symbols (-g, not stripped)
   FASTNN_SANITIZE=1 build for AddressSanitizer and UndefinedBehaviorSanitizer
                     (-fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -36,6 +40,12 @@ from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 OPENMP_PROBE = "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+# what csrc/arch/avx512/ needs of the compiler: the target attribute and the intrinsics
+AVX512_PROBE = """#include <immintrin.h>
+__attribute__((target("avx512f,avx2,fma"))) static float f(const float *p)
+{ __m512 v = _mm512_maskz_loadu_ps((__mmask16)3, p); return _mm512_reduce_add_ps(v); }
+int main(void) { float x[16] = {0}; return (int)f(x); }
+"""
 
 
 def compiler_accepts(compiler_cmd, flags, source):
@@ -59,7 +69,10 @@ class BuildExt(build_ext):
     def build_extensions(self):
         cc = self.compiler.compiler_so[:1] if hasattr(self.compiler, "compiler_so") else ["cc"]
         sanitize = os.environ.get("FASTNN_SANITIZE") == "1"
-        cflags = ["-O1" if sanitize else "-O3", "-fno-math-errno", "-Wno-unused-function"]
+        # -ffp-contract=off: no a*b+c fused behind the code's back, so that a
+        # loop compiled into several kernel-table entries rounds the same in each
+        cflags = ["-O1" if sanitize else "-O3", "-fno-math-errno", "-ffp-contract=off",
+                  "-Wno-unused-function"]
         if os.environ.get("FASTNN_NATIVE") == "1":
             cflags.append("-march=native")
         ldflags = []
@@ -88,20 +101,29 @@ class BuildExt(build_ext):
         elif want_omp:
             print("fastnn: the compiler has no OpenMP; threadpoolctl will not limit fastnn's threads",
                   file=sys.stderr)
+        defines = []
+        if not compiler_accepts(cc, [], AVX512_PROBE):
+            if os.environ.get("FASTNN_REQUIRE_AVX512") == "1":
+                raise RuntimeError("fastnn: the compiler cannot build the AVX-512 kernels "
+                                   "(FASTNN_REQUIRE_AVX512=1)")
+            print("fastnn: the compiler cannot build the AVX-512 kernels; leaving them out",
+                  file=sys.stderr)
+            defines.append(("FNN_NO_AVX512", "1"))
         flags_text = " ".join(cflags)
         for ext in self.extensions:
             ext.extra_compile_args = cflags + ext.extra_compile_args
             ext.extra_link_args = ldflags + ext.extra_link_args
             ext.define_macros.append(("FNN_BUILD_FLAGS", '"%s"' % flags_text))
+            ext.define_macros.extend(defines)
         super().build_extensions()
 
 
 kernels = Extension(
     "fastnn._C",
-    sources=["fastnn/_C.pyx"] + sorted(glob.glob("csrc/*.c")),
+    sources=["fastnn/_C.pyx"] + sorted(glob.glob("csrc/**/*.c", recursive=True)),
     include_dirs=["csrc", numpy.get_include()],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    depends=sorted(glob.glob("csrc/*.h")) + sorted(glob.glob("fastnn/*.pxi")) + ["fastnn/_fastnn.pxd"],
+    depends=sorted(glob.glob("csrc/**/*.h", recursive=True)) + sorted(glob.glob("fastnn/*.pxi")) + ["fastnn/_fastnn.pxd"],
 )
 limits = Extension("fastnn.bench._limits", sources=["bench/_limits.c"])
 

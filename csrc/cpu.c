@@ -1,76 +1,155 @@
-/* cpu.c — runtime choice of the SIMD path by CPU feature flags.
+/* cpu.c — which entry of the kernel table runs (arch/arch.h).
  *
- * The AVX2+FMA kernels are compiled for that target inside otherwise portable
- * objects; they run only if the CPU reports both flags. FASTNN_SIMD=generic
- * forces the portable C path (FASTNN_SIMD=avx2 asks for AVX2 and falls back
- * if the CPU lacks it). */
+ * The entries, best first; the first one this CPU supports (its probe: CPUID
+ * and XGETBV) and that passes its self-check (arch/selfcheck.c) on first use
+ * is the default. FASTNN_SIMD=<name> asks for another entry, test entries
+ * included; an entry the CPU lacks, or one that fails its self-check, is
+ * passed over for the default with a warning that the bindings raise once
+ * (fnn_simd_take_warning). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-static fnn_simd current = FNN_SIMD_GENERIC;
-static int initialised = 0;
+const char *fnn_arch_selfcheck(const fnn_arch *e);
 
-int fnn_simd_supported(fnn_simd path)
-{
-    if (path == FNN_SIMD_GENERIC)
-        return 1;
-#if defined(FNN_X86_64) && (defined(__GNUC__) || defined(__clang__))
-    if (path == FNN_SIMD_AVX2) {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
+static const fnn_arch *const entries[] = {
+#if defined(FNN_X86_64) && !defined(FNN_NO_AVX512)
+    &fnn_arch_avx512,
 #endif
-    return 0;
+#ifdef FNN_X86_64
+    &fnn_arch_avx2,
+    &fnn_arch_avx512_on_avx2,   /* test entry: the AVX-512 tiles on AVX2 */
+#endif
+    &fnn_arch_generic,
+    &fnn_arch_faulty,           /* test entry: fails its self-check */
+};
+#define NENTRIES ((int)(sizeof(entries) / sizeof(entries[0])))
+
+static const fnn_arch *_Atomic current = &fnn_arch_generic;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int initialised = 0;
+static signed char checked[NENTRIES];   /* 0 not yet, 1 passed, -1 failed */
+static char warning[512];
+
+static int find(const char *name)
+{
+    for (int i = 0; i < NENTRIES; i++)
+        if (name && strcmp(entries[i]->name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* supported and self-checked (lock held); a failure leaves a warning */
+static int usable(int i)
+{
+    if (!entries[i]->supported())
+        return 0;
+    if (checked[i] == 0) {
+        const char *why = entries[i] == &fnn_arch_generic ? NULL : fnn_arch_selfcheck(entries[i]);
+        checked[i] = why ? -1 : 1;
+        if (why)
+            snprintf(warning, sizeof(warning),
+                     "fastnn: the %s kernels failed their self-check (%s) and are disabled",
+                     entries[i]->name, why);
+    }
+    return checked[i] > 0;
+}
+
+/* the best default entry (lock held) */
+static const fnn_arch *best(void)
+{
+    for (int i = 0; i < NENTRIES; i++)
+        if (!entries[i]->test_only && usable(i))
+            return entries[i];
+    return &fnn_arch_generic;
 }
 
 void fnn_cpu_init(void)
 {
-    if (initialised)
-        return;
-    initialised = 1;
-    current = fnn_simd_supported(FNN_SIMD_AVX2) ? FNN_SIMD_AVX2 : FNN_SIMD_GENERIC;
-    const char *env = getenv("FASTNN_SIMD");
-    if (env && strcmp(env, "generic") == 0)
-        current = FNN_SIMD_GENERIC;
+    pthread_mutex_lock(&lock);
+    if (!initialised) {
+        initialised = 1;
+        const char *env = getenv("FASTNN_SIMD");
+        const fnn_arch *pick = NULL;
+        if (env && *env) {
+            int i = find(env);
+            if (i >= 0 && usable(i))
+                pick = entries[i];
+            else if (i < 0 || !entries[i]->supported())
+                snprintf(warning, sizeof(warning),
+                         i < 0 ? "fastnn: FASTNN_SIMD=%s names no kernel set of this build"
+                               : "fastnn: FASTNN_SIMD=%s: this CPU cannot run those kernels",
+                         env);
+        }
+        if (!pick)
+            pick = best();
+        current = pick;
+    }
+    pthread_mutex_unlock(&lock);
 }
 
-fnn_simd fnn_get_simd(void)
+const fnn_arch *fnn_cur_arch(void)
 {
-    fnn_cpu_init();
+    if (!initialised)
+        fnn_cpu_init();
     return current;
 }
 
-int fnn_set_simd(fnn_simd path)
+int fnn_simd_count(void)
+{
+    return NENTRIES;
+}
+
+const char *fnn_simd_entry(int i, int *test_only)
+{
+    if (i < 0 || i >= NENTRIES)
+        return NULL;
+    if (test_only)
+        *test_only = entries[i]->test_only;
+    return entries[i]->name;
+}
+
+const char *fnn_simd_current(void)
+{
+    return fnn_cur_arch()->name;
+}
+
+int fnn_simd_supported(const char *name)
+{
+    int i = find(name);
+    return i >= 0 && entries[i]->supported();
+}
+
+int fnn_simd_set(const char *name)
 {
     fnn_cpu_init();
-    if (!fnn_simd_supported(path))
+    int i = find(name);
+    if (i < 0)
         return -1;
-    current = path;
-    return 0;
+    if (!entries[i]->supported())
+        return -2;
+    pthread_mutex_lock(&lock);
+    int ok = usable(i);
+    current = ok ? entries[i] : best();
+    pthread_mutex_unlock(&lock);
+    return ok ? 0 : -3;
 }
 
-const char *fnn_simd_name(fnn_simd path)
+int fnn_simd_take_warning(char *buf, int size)
 {
-    return path == FNN_SIMD_AVX2 ? "avx2" : "generic";
+    pthread_mutex_lock(&lock);
+    int have = warning[0] != 0;
+    if (have) {
+        snprintf(buf, (size_t)size, "%s", warning);
+        warning[0] = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    return have;
 }
-
-/* The table (or function) of the SIMD path in use, for each kernel family. */
-#ifdef FNN_X86_64
-#define FNN_PICK(type, name, avx2, generic)                                         \
-    type name(void) { return fnn_get_simd() == FNN_SIMD_AVX2 ? avx2 : generic; }
-#else
-#define FNN_PICK(type, name, avx2, generic)                                         \
-    type name(void) { return generic; }
-#endif
-
-FNN_PICK(const fnn_gemm_arch_s *, fnn_arch_s, &fnn_gemm_avx2_s, &fnn_gemm_generic_s)
-FNN_PICK(const fnn_gemm_arch_d *, fnn_arch_d, &fnn_gemm_avx2_d, &fnn_gemm_generic_d)
-FNN_PICK(fnn_act_range_fn_s, fnn_act_range_s, fnn_act_range_avx2_s, fnn_act_range_generic_s)
-FNN_PICK(fnn_act_range_fn_d, fnn_act_range_d, fnn_act_range_avx2_d, fnn_act_range_generic_d)
-FNN_PICK(const fnn_rowops_s *, fnn_get_rowops_s, &fnn_rowops_avx2_s, &fnn_rowops_generic_s)
-FNN_PICK(const fnn_rowops_d *, fnn_get_rowops_d, &fnn_rowops_avx2_d, &fnn_rowops_generic_d)
 
 #ifndef FNN_BUILD_FLAGS
 #define FNN_BUILD_FLAGS "unknown"

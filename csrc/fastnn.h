@@ -30,15 +30,22 @@ typedef enum {
 
 /* ---- CPU dispatch (cpu.c) -------------------------------------------- */
 
-typedef enum { FNN_SIMD_GENERIC = 0, FNN_SIMD_AVX2 = 1 } fnn_simd;
-
-/* Picks the best path the CPU supports, unless FASTNN_SIMD=generic|avx2 says
- * otherwise. Idempotent; called by the bindings at import. */
+/* The kernels come from one entry of a table, one entry per instruction set
+ * (csrc/arch/<isa>/: generic, avx2, avx512, and test entries). The default is
+ * the best entry this CPU runs that passes its self-check at first use;
+ * FASTNN_SIMD=<name> asks for another. fnn_cpu_init is idempotent (the
+ * bindings call it at import). */
 void fnn_cpu_init(void);
-fnn_simd fnn_get_simd(void);
-int fnn_simd_supported(fnn_simd path);          /* 1 if this CPU can run it */
-int fnn_set_simd(fnn_simd path);                /* 0 ok, -1 unsupported */
-const char *fnn_simd_name(fnn_simd path);
+int fnn_simd_count(void);                        /* entries built */
+const char *fnn_simd_entry(int i, int *test_only);   /* i-th name, best first, or NULL */
+const char *fnn_simd_current(void);              /* the entry in use */
+int fnn_simd_supported(const char *name);        /* 1 if built and this CPU runs it */
+/* Use entry `name`: 0 done; -1 no such entry; -2 this CPU lacks it; -3 it
+ * failed its self-check (the best default is used instead, with a warning). */
+int fnn_simd_set(const char *name);
+/* Copies the pending warning (an entry disabled, FASTNN_SIMD not honoured)
+ * into buf and clears it; returns 0 when there is none. */
+int fnn_simd_take_warning(char *buf, int size);
 const char *fnn_compiler(void);                 /* compiler that built the kernels */
 const char *fnn_build_flags(void);              /* the flags it was given */
 

@@ -1,6 +1,6 @@
 /* gemm.c — C = op(A)·op(B) + beta·C with a fused epilogue, and the weight
  * gradient of a Linear layer; float and double instantiations of the driver
- * in gemm_impl.h. The micro-kernels live in gemm_generic.c and gemm_avx2.c. */
+ * in gemm_impl.h. The micro-kernels come from the kernel table (arch/<isa>/). */
 #include "act_scalar.h"
 #include "internal.h"
 
@@ -15,17 +15,5 @@
  * the small GEMMs of a step (784-256-10's second layer) then hand out once. */
 #define FNN_PACK_COST 8.0
 
-typedef fnn_gemm_arch_s gemm_arch_s;
-typedef fnn_gemm_arch_d gemm_arch_d;
-
-#define REAL float
-#define SFX s
-#include "gemm_impl.h"
-#undef REAL
-#undef SFX
-
-#define REAL double
-#define SFX d
-#include "gemm_impl.h"
-#undef REAL
-#undef SFX
+#define FNN_IMPL "gemm_impl.h"
+#include "instantiate.h"

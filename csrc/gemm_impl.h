@@ -22,9 +22,8 @@
  * block size depends on K alone for the same reason.
  */
 
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define F(name) CAT(name, SFX)
+#define REAL T
+#define F(name) FN(name)
 
 typedef struct {
     int ta, tb;
@@ -38,7 +37,7 @@ typedef struct {
     fnn_int ldc;
     const fnn_epilogue *ep;   /* NULL: none */
     REAL *rowsum;             /* M values: beta·rowsum + Σ_k op(A)[i,k], or NULL */
-    const F(gemm_arch) *arch; /* set by gemm_run */
+    const FN(fnn_gemm_arch) *arch; /* set by gemm_run */
     /* the chunk of C in hand, [m0, m0+mlen) × [n0, n0+nlen), and its packing */
     fnn_int kcb, nk;          /* K block size and count (nk >= 1) */
     fnn_int m0, mlen, n0, nlen;
@@ -51,7 +50,7 @@ typedef struct {
 
 /* Pack rows [i0, i0+rows) and k in [p0, p0+kc) of op(A) into MR-row panels,
  * k-major, zero-padding the last panel. With sums, add each row's values. */
-static void F(pack_a)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_int i0,
+static void F(pack_a)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int i0,
                       fnn_int rows, fnn_int p0, fnn_int kc, REAL *restrict dst,
                       REAL *restrict sums)
 {
@@ -95,7 +94,7 @@ static void F(pack_a)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_int 
 
 /* Pack k in [p0, p0+kc) and columns [j0, j0+cols) of op(B) into NR-column
  * panels, k-major, zero-padding the last panel. */
-static void F(pack_b)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_int p0,
+static void F(pack_b)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int p0,
                       fnn_int kc, fnn_int j0, fnn_int cols, REAL *restrict dst)
 {
     const int nr = arch->nr;
@@ -125,13 +124,13 @@ static void F(pack_b)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_int 
     }
 }
 
-/* One MR×NR tile at (i, j) of C. A tile cut by the matrix edge runs the same
- * micro-kernel on a padded copy, so every element is computed alike. */
-static void F(run_tile)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_int kc,
+/* One MR×NR tile at (i, j) of C, m×n of it inside C: a tile cut by the
+ * matrix edge stores through the micro-kernel's lane masks, so every element
+ * is computed alike. */
+static void F(run_tile)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int kc,
                         const REAL *Ap, const REAL *Bp, fnn_int i, fnn_int j, int m,
                         int n, int first, int last)
 {
-    const int mr = arch->mr, nr = arch->nr;
     REAL *c = job->C + i * job->ldc + j;
     int load_c = first ? job->beta != 0 : 1;
     REAL beta = first ? job->beta : 1;
@@ -146,36 +145,7 @@ static void F(run_tile)(const F(gemm_job) *job, const F(gemm_arch) *arch, fnn_in
         te.lds = ep->lds;
         tep = &te;
     }
-    if (m == mr && n == nr) {
-        arch->kernel(kc, Ap, Bp, c, job->ldc, load_c, beta, tep);
-        return;
-    }
-    /* per-thread tile buffers: only the m×n corner is read back, so what the
-     * padding holds (zeros at first, then earlier tiles' values) never matters
-     * and nothing needs clearing per tile */
-    static _Thread_local _Alignas(FNN_ALIGN) REAL ct[FNN_MR_MAX * FNN_NR_MAX];
-    static _Thread_local _Alignas(FNN_ALIGN) REAL st[FNN_MR_MAX * FNN_NR_MAX];
-    static _Thread_local _Alignas(FNN_ALIGN) REAL bt[FNN_NR_MAX];
-    for (int r = 0; r < m; r++)
-        for (int q = 0; q < n; q++) {
-            if (load_c)
-                ct[r * nr + q] = c[r * job->ldc + q];
-            if (tep && tep->saved)
-                st[r * nr + q] = tep->saved[r * tep->lds + q];
-        }
-    if (tep && tep->bias) {
-        for (int q = 0; q < n; q++)
-            bt[q] = tep->bias[q];
-        te.bias = bt;
-    }
-    if (tep && tep->saved) {
-        te.saved = st;
-        te.lds = nr;
-    }
-    arch->kernel(kc, Ap, Bp, ct, nr, load_c, beta, tep);
-    for (int r = 0; r < m; r++)
-        for (int q = 0; q < n; q++)
-            c[r * job->ldc + q] = ct[r * nr + q];
+    arch->kernel(kc, Ap, Bp, c, job->ldc, load_c, beta, tep, m, n);
 }
 
 /* The K block: at most arch->kc, the same for every block, chosen from K. */
@@ -214,7 +184,7 @@ static inline fnn_int F(first_panel_at)(fnn_int lo, fnn_int base, int w)
  * order), or panel u - na of B. */
 static void F(pack_panel)(const F(gemm_job) *job, fnn_int u, fnn_int na)
 {
-    const F(gemm_arch) *arch = job->arch;
+    const FN(fnn_gemm_arch) *arch = job->arch;
     const int mr = arch->mr, nr = arch->nr;
     if (u < na) {
         fnn_int r0 = u * mr, rows = job->mlen - r0 < mr ? job->mlen - r0 : mr;
@@ -265,7 +235,7 @@ static fnn_status F(pack_part)(void *ctx, int part, int nparts)
 static fnn_status F(compute_part)(void *ctx, int part, int nparts)
 {
     const F(gemm_job) *job = ctx;
-    const F(gemm_arch) *arch = job->arch;
+    const FN(fnn_gemm_arch) *arch = job->arch;
     const int mr = arch->mr, nr = arch->nr;
     (void)nparts;
     const fnn_int a = part / job->cblocks, b = part % job->cblocks;
@@ -326,7 +296,7 @@ static void F(finish_row)(const F(gemm_job) *job, fnn_int i, fnn_int n0, fnn_int
  * or a combination of the rows of B), columns [n0, n1), blocked so that a block
  * of B stays in L1 across the rows. */
 #define SMALL_M_COLS 32
-static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const F(gemm_arch) *arch,
+static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch,
                                   fnn_int n0, fnn_int n1)
 {
     const fnn_int M = job->M, K = job->K;
@@ -391,11 +361,11 @@ static void F(plan_parts)(F(gemm_job) *job, int want)
 
 static fnn_status F(gemm_run)(F(gemm_job) *job)
 {
-    const F(gemm_arch) *arch = job->arch = F(fnn_arch)();
+    const FN(fnn_gemm_arch) *arch = job->arch = &fnn_cur_arch()->F(gemm);
     const fnn_int M = job->M, N = job->N, K = job->K;
     if (M <= 0 || N <= 0)
         return FNN_OK;
-    if (arch->mr > FNN_MR_MAX || arch->nr > FNN_NR_MAX)
+    if (arch->mr > FNN_PACK_W_MAX || arch->nr > FNN_PACK_W_MAX)
         return FNN_EINVAL;
     const int mr = arch->mr, nr = arch->nr;
     double flops = 2.0 * (double)M * (double)N * (double)(K > 0 ? K : 1);

@@ -15,9 +15,14 @@
 
 #define FNN_ALIGN 64
 
-/* Largest register tile of any micro-kernel (edge tiles are padded to it). */
-#define FNN_MR_MAX 8
-#define FNN_NR_MAX 16
+/* FNN_CAT(name, s) = name_s: names per element type in the *_impl.h templates */
+#ifndef FNN_CAT
+#define FNN_CAT_(a, b) a##_##b
+#define FNN_CAT(a, b) FNN_CAT_(a, b)
+#endif
+
+/* Widest panel the vector packing routines take (any tile's MR and NR). */
+#define FNN_PACK_W_MAX 32
 
 /* Epilogue of one MR×NR tile, pointers already offset to the tile. */
 typedef struct {
@@ -39,18 +44,21 @@ typedef struct {
 } fnn_tile_epi_d;
 
 /* Micro-kernel: C_tile = [beta·C_tile +] Ap·Bp over kc, then the epilogue if
- * ep != NULL. Ap is an MR-row panel packed k-major (Ap[k*MR + i]), Bp an
- * NR-column panel packed k-major (Bp[k*NR + j]). load_c = 0: C is only
- * written. The result of each element depends only on its own inputs, never on
- * its position in the tile, which keeps tiling and threading deterministic. */
+ * ep != NULL, for the tile's first m rows and n columns (m <= MR, n <= NR: a
+ * tile cut by the matrix edge). Ap is an MR-row panel packed k-major
+ * (Ap[k*MR + i], zero rows past m), Bp an NR-column panel packed k-major
+ * (Bp[k*NR + j]). load_c = 0: C is only written. The result of each element
+ * depends only on its own inputs, never on its position in the tile, which
+ * keeps tiling and threading deterministic. */
 typedef void (*fnn_ukernel_s)(fnn_int kc, const float *Ap, const float *Bp,
                               float *C, fnn_int ldc, int load_c, float beta,
-                              const fnn_tile_epi_s *ep);
+                              const fnn_tile_epi_s *ep, int m, int n);
 typedef void (*fnn_ukernel_d)(fnn_int kc, const double *Ap, const double *Bp,
                               double *C, fnn_int ldc, int load_c, double beta,
-                              const fnn_tile_epi_d *ep);
+                              const fnn_tile_epi_d *ep, int m, int n);
 
-/* What one SIMD path brings to the GEMM driver:
+/* What one kernel-table entry brings to the GEMM driver (fnn_gemm_arch_s/d,
+ * kernel_types_impl.h):
  *   kernel      the MR×NR micro-kernel;
  *   interleave  dst[k·w + r] = src[r·ld + k] for r < w, k < kc: packs w rows
  *               k-major (A panels from row-major A, B panels from Bᵀ). It may
@@ -62,36 +70,15 @@ typedef void (*fnn_ukernel_d)(fnn_int kc, const double *Ap, const double *Bp,
  *   mc, kc, nc  cache blocks (mc a multiple of mr, nc of nr). */
 #define FNN_PACK_SLACK 16
 
-#define FNN_DECLARE_ARCH(T, SFX)                                                   \
-    typedef struct {                                                               \
-        fnn_ukernel_##SFX kernel;                                                  \
-        void (*interleave)(int w, const T *src, fnn_int ld, fnn_int kc, T *dst);   \
-        void (*dot_rows)(fnn_int n, fnn_int K, const T *a, const T *B, fnn_int ldb, \
-                         T *out);                                                  \
-        void (*axpy_rows)(fnn_int n, fnn_int K, const T *a, const T *B,            \
-                          fnn_int ldb, T *out);                                    \
-        int mr, nr;                                                                \
-        fnn_int mc, kc, nc;                                                        \
-    } fnn_gemm_arch_##SFX;
+#define FNN_IMPL "kernel_types_impl.h"
+#include "instantiate.h"
 
-FNN_DECLARE_ARCH(float, s)
-FNN_DECLARE_ARCH(double, d)
-
-/* The portable packing and row kernels (gemm_generic.c); SIMD paths fall
- * back to them for shapes they do not specialise. */
+/* The portable packing (arch/generic), and the AVX2 one (arch/avx2/pack.c)
+ * that every x86 vector entry uses; both take any panel width w. */
 void fnn_interleave_generic_s(int w, const float *src, fnn_int ld, fnn_int kc, float *dst);
 void fnn_interleave_generic_d(int w, const double *src, fnn_int ld, fnn_int kc, double *dst);
-
-extern const fnn_gemm_arch_s fnn_gemm_generic_s;
-extern const fnn_gemm_arch_d fnn_gemm_generic_d;
-#ifdef FNN_X86_64
-extern const fnn_gemm_arch_s fnn_gemm_avx2_s;
-extern const fnn_gemm_arch_d fnn_gemm_avx2_d;
-#endif
-
-/* The table of the SIMD path in use (cpu.c). */
-const fnn_gemm_arch_s *fnn_arch_s(void);
-const fnn_gemm_arch_d *fnn_arch_d(void);
+void fnn_interleave_avx2_s(int w, const float *src, fnn_int ld, fnn_int kc, float *dst);
+void fnn_interleave_avx2_d(int w, const double *src, fnn_int ld, fnn_int kc, double *dst);
 
 /* ---- threads (threads.c) ------------------------------------------------
  *
@@ -152,42 +139,49 @@ static inline fnn_status fnn_parallel_elems(fnn_int n, double cost, fnn_task tas
     return fnn_run_parts((double)n * cost, blocks, task, ctx);
 }
 
-/* One activation call: forward (dy == NULL) y = act(x); backward y = dy ⊙
- * act'(x), where x is the activation's input (from_input) or output. */
-#define FNN_DECLARE_ACT_JOB(T, SFX)                                                \
-    typedef struct {                                                               \
-        fnn_act act;                                                               \
-        const fnn_act_param *p;                                                    \
-        int from_input;                                                            \
-        fnn_int n;                                                                 \
-        const T *x;                                                                \
-        const T *dy;                                                               \
-        T *y;                                                                      \
-    } fnn_act_job_##SFX;                                                           \
-    typedef void (*fnn_act_range_fn_##SFX)(const fnn_act_job_##SFX *job, fnn_int i0, \
-                                           fnn_int i1);                            \
-    void fnn_act_range_generic_##SFX(const fnn_act_job_##SFX *job, fnn_int i0, fnn_int i1); \
-    void fnn_act_range_avx2_##SFX(const fnn_act_job_##SFX *job, fnn_int i0, fnn_int i1); \
-    fnn_act_range_fn_##SFX fnn_act_range_##SFX(void);
 
-FNN_DECLARE_ACT_JOB(float, s)
-FNN_DECLARE_ACT_JOB(double, d)
+/* ---- optimizer and dropout ranges (optim.c, dropout.c) ---------------- */
 
-/* ---- row operations of softmax.c -------------------------------------- */
+/* One optimizer call: p, g and up to three state buffers of n elements. */
+typedef struct {
+    fnn_int n;
+    const fnn_optim_args *a;
+    void *p;
+    const void *g;
+    void *s1, *s2, *s3;
+} fnn_opt_job;
 
-/* max(C, x): the row's maximum (NaN if it holds one); exp(C, x, m, e): e_j =
- * exp(x_j − m) for x_j <= m, returning Σ_j e_j. */
-#define FNN_DECLARE_ROWOPS(T, SFX)                                                 \
-    typedef struct {                                                               \
-        T (*max)(fnn_int C, const T *x);                                           \
-        T (*exp)(fnn_int C, const T *x, T m, T *e);                                \
-    } fnn_rowops_##SFX;                                                            \
-    extern const fnn_rowops_##SFX fnn_rowops_generic_##SFX;                        \
-    extern const fnn_rowops_##SFX fnn_rowops_avx2_##SFX;                           \
-    const fnn_rowops_##SFX *fnn_get_rowops_##SFX(void);
+/* One dropout call: keep element i when its draw >= threshold. */
+typedef struct {
+    fnn_int n;
+    uint32_t threshold;
+    double scale;
+    uint64_t seed, offset;
+    const void *x;
+    void *y;
+    uint8_t *mask;
+} fnn_drop_job;
 
-FNN_DECLARE_ROWOPS(float, s)
-FNN_DECLARE_ROWOPS(double, d)
+/* xor-shift-multiply integer mixer (dropout's hash) */
+static inline uint32_t fnn_mix32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+/* 24 random bits for counter = hi·2^32 + lo: the caller passes the second
+ * round's key k = hi ^ (seed >> 32) ^ 0x9e3779b9 once per run of counters
+ * that share hi, so the loop over lo stays in 32-bit lanes. */
+static inline uint32_t fnn_draw24(uint32_t seed_lo, uint32_t k, uint32_t lo)
+{
+    return fnn_mix32(fnn_mix32(lo + seed_lo) ^ k) >> 8;
+}
+
+#include "arch/arch.h"
 
 /* Per-thread, 64-byte aligned scratch that only grows (slot 0..5). Returns
  * NULL if it cannot be allocated. Lives as long as the thread. */

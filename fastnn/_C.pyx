@@ -21,6 +21,7 @@ cnp.import_array()
 fnn_cpu_init()
 
 include "_runtime.pxi"
+_raise_simd_warning()   # an entry disabled at import, or FASTNN_SIMD not honoured
 include "_checks.pxi"
 include "_activation.pxi"
 include "_gemm.pxi"

@@ -3,7 +3,8 @@ of their own, under a PyTorch-shaped API.
 
 Environment read at import:
   FASTNN_NUM_THREADS  threads for the kernels (else OMP_NUM_THREADS, else all cores)
-  FASTNN_SIMD=generic force the portable C kernels instead of AVX2+FMA
+  FASTNN_SIMD=<name>  use that kernel-table entry (avx512, avx2, generic, ...)
+                      instead of the best one this CPU runs
 """
 from . import ops
 from ._config import (__version__, _apply_environment, get_num_threads, info, set_num_threads,

@@ -38,14 +38,17 @@ def usable_cpus():
 
 
 def info():
-    """Build and runtime facts as a dict: version, SIMD path in use, whether
+    """Build and runtime facts as a dict: version, the kernel-table entry in
+    use (``simd``), the entries built and those this CPU runs, whether
     OpenMP is on (fastnn reads its thread limits; the kernels run on fastnn's
     own pool), the thread ceiling, the usable CPUs and the largest team a call
     gets now (``max_team``), compiler and compile flags."""
     return {
         "version": __version__,
         "simd": _C.get_simd(),
-        "avx2_supported": _C.simd_supported("avx2"),
+        "simd_built": _C.simd_entries(include_tests=False),
+        "simd_runnable": [n for n in _C.simd_entries(include_tests=False) if _C.simd_supported(n)],
+        "avx2_supported": _C.simd_supported("avx2") if "avx2" in _C.simd_entries() else False,
         "openmp": _C.openmp_enabled(),
         "num_threads": _C.get_num_threads(),
         "usable_cpus": _C.usable_cpus(),

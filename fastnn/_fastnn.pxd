@@ -11,15 +11,13 @@ cdef extern from "fastnn.h" nogil:
         FNN_ENOMEM
         FNN_EINVAL
 
-    ctypedef enum fnn_simd:
-        FNN_SIMD_GENERIC
-        FNN_SIMD_AVX2
-
     void fnn_cpu_init()
-    fnn_simd fnn_get_simd()
-    int fnn_simd_supported(fnn_simd path)
-    int fnn_set_simd(fnn_simd path)
-    const char *fnn_simd_name(fnn_simd path)
+    int fnn_simd_count()
+    const char *fnn_simd_entry(int i, int *test_only)
+    const char *fnn_simd_current()
+    int fnn_simd_supported(const char *name)
+    int fnn_simd_set(const char *name)
+    int fnn_simd_take_warning(char *buf, int size)
     const char *fnn_compiler()
     const char *fnn_build_flags()
 

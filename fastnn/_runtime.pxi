@@ -3,29 +3,57 @@
 import numbers
 import os
 
-_SIMD_PATHS = {"generic": FNN_SIMD_GENERIC, "avx2": FNN_SIMD_AVX2}
+import warnings
 
 
-cdef fnn_simd _simd_path(name) except *:
-    if not isinstance(name, str) or name not in _SIMD_PATHS:
-        raise ValueError(f"name must be one of {sorted(_SIMD_PATHS)}, got {name!r}")
-    return _SIMD_PATHS[name]
+def _raise_simd_warning():
+    """Turn the kernel table's pending message (an entry that failed its
+    self-check, or a FASTNN_SIMD that could not be honoured) into a warning."""
+    cdef char buf[512]
+    if fnn_simd_take_warning(buf, sizeof(buf)):
+        warnings.warn(buf.decode(), RuntimeWarning, stacklevel=3)
+
+
+def simd_entries(include_tests=True):
+    """Names of the kernel-table entries this build has, best first
+    (e.g. 'avx512', 'avx2', 'generic'); with include_tests, also the test-only
+    entries ('avx512_on_avx2': the AVX-512 tiles on AVX2; 'faulty': an entry
+    that fails its self-check on purpose)."""
+    cdef int test_only = 0
+    names = []
+    for i in range(fnn_simd_count()):
+        name = fnn_simd_entry(i, &test_only)
+        if include_tests or not test_only:
+            names.append(name.decode())
+    return names
+
+
+cdef bytes _entry_name(name):
+    if not isinstance(name, str) or name not in simd_entries():
+        raise ValueError(f"name must be one of {simd_entries()}, got {name!r}")
+    return name.encode()
 
 
 def get_simd():
-    """Name of the SIMD path the kernels use: 'avx2' or 'generic'."""
-    return fnn_simd_name(fnn_get_simd()).decode()
+    """Name of the kernel-table entry in use, e.g. 'avx2' or 'generic'."""
+    name = fnn_simd_current().decode()
+    _raise_simd_warning()
+    return name
 
 
 def simd_supported(name):
-    """True if this CPU can run the SIMD path `name` ('avx2' or 'generic')."""
-    return bool(fnn_simd_supported(_simd_path(name)))
+    """True if this build has the entry `name` and this CPU (and OS) can run it."""
+    return bool(fnn_simd_supported(_entry_name(name)))
 
 
 def set_simd(name):
-    """Switch the kernels to the SIMD path `name`; ValueError if this CPU lacks it."""
-    if fnn_set_simd(_simd_path(name)) != 0:
-        raise ValueError(f"name={name!r}: this CPU does not support that SIMD path")
+    """Switch the kernels to the entry `name`. ValueError if there is no such
+    entry or this CPU lacks it. An entry that fails its self-check on first use
+    is disabled: a RuntimeWarning says so and the best working entry is used."""
+    cdef int r = fnn_simd_set(_entry_name(name))
+    if r == -2:
+        raise ValueError(f"name={name!r}: this CPU cannot run those kernels")
+    _raise_simd_warning()
 
 
 def openmp_enabled():

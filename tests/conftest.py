@@ -17,12 +17,15 @@ import pytest
 import fastnn
 from fastnn import _C
 
-SIMD_PATHS = ["generic"] + (["avx2"] if _C.simd_supported("avx2") else [])
+# every kernel-table entry this CPU runs, the test-only avx512_on_avx2 (the
+# AVX-512 entry's tiles and masked edges on AVX2) included; not "faulty",
+# which fails its self-check on purpose (test_arch.py)
+SIMD_PATHS = [name for name in _C.simd_entries() if name != "faulty" and _C.simd_supported(name)]
 
 
 @pytest.fixture(params=SIMD_PATHS)
 def simd(request):
-    """Run the test on one SIMD path, restoring the previous one afterwards."""
+    """Run the test on one kernel-table entry, restoring the previous one afterwards."""
     before = _C.get_simd()
     _C.set_simd(request.param)
     yield request.param
@@ -36,6 +39,14 @@ def threads(request):
     fastnn.set_num_threads(request.param)
     yield request.param
     fastnn.set_num_threads(before)
+
+
+@pytest.fixture
+def restore_simd():
+    """Put back the kernel-table entry in use before the test."""
+    before = _C.get_simd()
+    yield
+    _C.set_simd(before)
 
 
 @pytest.fixture

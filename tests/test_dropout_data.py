@@ -6,7 +6,7 @@ import pytest
 import fastnn
 from fastnn import ops
 
-from conftest import DTYPES, two_threads_available
+from conftest import DTYPES, SIMD_PATHS, two_threads_available
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -66,7 +66,7 @@ def test_dropout_bitwise_same_for_any_thread_count_and_simd_path(restore_threads
     results = []
     before = _C.get_simd()
     try:
-        for path in ["generic"] + (["avx2"] if _C.simd_supported("avx2") else []):
+        for path in SIMD_PATHS:
             _C.set_simd(path)
             for n in (1, 2):
                 fastnn.set_num_threads(n)

@@ -22,7 +22,10 @@ def run_python(code, **env):
 def test_info_keys_and_types():
     info = fastnn.info()
     assert info["version"] == fastnn.__version__
-    assert info["simd"] in ("avx2", "generic")
+    assert info["simd"] in _C.simd_entries(include_tests=False)
+    assert info["simd"] in info["simd_runnable"]
+    assert set(info["simd_runnable"]) <= set(info["simd_built"])
+    assert "generic" in info["simd_runnable"]
     assert isinstance(info["openmp"], bool)
     assert isinstance(info["num_threads"], int) and info["num_threads"] >= 1
     assert info["compiler"] and isinstance(info["compile_flags"], str)
@@ -47,9 +50,10 @@ def test_set_num_threads_rejects(restore_threads, value, exc):
         fastnn.set_num_threads(value)
 
 
-def test_set_simd_rejects_unknown_path():
+@pytest.mark.parametrize("name", ["avx9", "", None, 3])
+def test_set_simd_rejects_unknown_entry(name):
     with pytest.raises(ValueError, match="name must be one of"):
-        _C.set_simd("avx512")
+        _C.set_simd(name)
 
 
 @pytest.mark.slow

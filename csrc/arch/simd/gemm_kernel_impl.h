@@ -1,0 +1,177 @@
+/* gemm_kernel_impl.h — the GEMM pieces of a vector ISA, written once over
+ * vec_float.h's names; the ISA sets the register tile before including it:
+ *   KER_MR rows × KER_NV vectors (NR = KER_NV·VL columns).
+ *
+ *   ukernel    acc[i][j] = Σ_k Ap[k·MR + i] · Bp[k·NR + j]  (ascending k, one
+ *              FMA chain per element), then C[i][j] = epilogue([beta·C[i][j] +]
+ *              acc[i][j]) for i < m, j < n: a tile cut by the matrix edge
+ *              stores through lane masks, so every element of C gets the same
+ *              arithmetic wherever it sits;
+ *   dot_rows   out[j] = Σ_k a[k]·B[j·ldb + k]  (one row times Bᵀ);
+ *   axpy_rows  out[j] = Σ_k a[k]·B[k·ldb + j]  (one row times B).
+ * Needs act_impl.h (the epilogue's activations). */
+
+#define TILE_EPI FNN_CAT(fnn_tile_epi, SFX)
+#define KER_NR (KER_NV * VL)
+
+/* Finish one vector of a tile row: [beta·C +] acc, the epilogue, the store;
+ * `cols` of its lanes are inside C (all of them when cols >= VL). */
+static inline __attribute__((always_inline)) void FN(finish_vec)(
+    T *c, V acc, int cols, int load_c, V vbeta, const TILE_EPI *ep, V vslope,
+    const T *bias, const T *saved)
+{
+    const int full = cols >= VL;
+    const VM m = vfirst(cols);
+    V v = acc;
+    if (load_c)
+        v = vfmadd(vbeta, full ? vloadu(c) : vmaskloadu(c, m), v);
+    if (ep && ep->mode == FNN_EPI_FORWARD) {
+        if (bias)
+            v = vadd(v, full ? vloadu(bias) : vmaskloadu(bias, m));
+        v = FN(vact)(ep->act, NULL, vslope, v);
+    } else if (ep) {
+        V s = full ? vloadu(saved) : vmaskloadu(saved, m);
+        v = vmul(v, FN(vact_grad_out)(ep->act, vslope, s));
+    }
+    if (full)
+        vstoreu(c, v);
+    else
+        vmaskstoreu(c, m, v);
+}
+
+static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, T *restrict C,
+                        fnn_int ldc, int load_c, T beta, const TILE_EPI *ep, int m, int n)
+{
+    V acc[KER_MR][KER_NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < KER_MR; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < KER_NV; v++)
+            acc[i][v] = vzero();
+    for (int i = 0; i < m; i++)
+        __builtin_prefetch(C + i * ldc, 1);
+#pragma GCC unroll 4
+    for (fnn_int k = 0; k < kc; k++) {
+        V b[KER_NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < KER_NV; v++)
+            b[v] = vload(Bp + v * VL);
+#pragma GCC unroll 16
+        for (int i = 0; i < KER_MR; i++) {
+            V a = vbcast(Ap + i);
+#pragma GCC unroll 4
+            for (int v = 0; v < KER_NV; v++)
+                acc[i][v] = vfmadd(a, b[v], acc[i][v]);
+        }
+        Ap += KER_MR;
+        Bp += KER_NR;
+    }
+    const V vbeta = vset1(beta), vslope = vset1(ep ? ep->slope : (T)0);
+#pragma GCC unroll 16
+    for (int i = 0; i < KER_MR; i++) {
+        if (i >= m)
+            break;
+#pragma GCC unroll 4
+        for (int v = 0; v < KER_NV; v++) {
+            int cols = n - v * VL;
+            if (cols <= 0)
+                break;
+            const T *bias = ep && ep->bias ? ep->bias + v * VL : NULL;
+            const T *saved = ep && ep->saved ? ep->saved + i * ep->lds + v * VL : NULL;
+            FN(finish_vec)(C + i * ldc + v * VL, acc[i][v], cols, load_c, vbeta, ep, vslope,
+                           bias, saved);
+        }
+    }
+}
+
+/* out[j] = Σ_k a[k]·B[j·ldb + k]: per row two accumulators over 2·VL-wide
+ * steps, one masked step for the last k, then a fixed reduction; four rows at
+ * a time for throughput, each row's arithmetic the same as alone. */
+static inline T FN(dot_one)(fnn_int K, const T *a, const T *b)
+{
+    V s0 = vzero(), s1 = vzero();
+    fnn_int k = 0;
+    for (; k + 2 * VL <= K; k += 2 * VL) {
+        s0 = vfmadd(vloadu(b + k), vloadu(a + k), s0);
+        s1 = vfmadd(vloadu(b + k + VL), vloadu(a + k + VL), s1);
+    }
+    if (k + VL <= K) {
+        s0 = vfmadd(vloadu(b + k), vloadu(a + k), s0);
+        k += VL;
+    }
+    if (k < K) {
+        VM m = vfirst(K - k);
+        s1 = vfmadd(vmaskloadu(b + k, m), vmaskloadu(a + k, m), s1);
+    }
+    return vhsum(vadd(s0, s1));
+}
+
+static void FN(dot_rows)(fnn_int n, fnn_int K, const T *a, const T *B, fnn_int ldb, T *out)
+{
+    fnn_int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const T *b[4] = {B + j * ldb, B + (j + 1) * ldb, B + (j + 2) * ldb, B + (j + 3) * ldb};
+        V s0[4], s1[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++)
+            s0[r] = s1[r] = vzero();
+        fnn_int k = 0;
+        for (; k + 2 * VL <= K; k += 2 * VL) {
+            V x0 = vloadu(a + k), x1 = vloadu(a + k + VL);
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++) {
+                s0[r] = vfmadd(vloadu(b[r] + k), x0, s0[r]);
+                s1[r] = vfmadd(vloadu(b[r] + k + VL), x1, s1[r]);
+            }
+        }
+        if (k + VL <= K) {
+            V x0 = vloadu(a + k);
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++)
+                s0[r] = vfmadd(vloadu(b[r] + k), x0, s0[r]);
+            k += VL;
+        }
+        if (k < K) {
+            VM m = vfirst(K - k);
+            V x1 = vmaskloadu(a + k, m);
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++)
+                s1[r] = vfmadd(vmaskloadu(b[r] + k, m), x1, s1[r]);
+        }
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++)
+            out[j + r] = vhsum(vadd(s0[r], s1[r]));
+    }
+    for (; j < n; j++)
+        out[j] = FN(dot_one)(K, a, B + j * ldb);
+}
+
+/* out[j] = Σ_k a[k]·B[k·ldb + j]: one FMA chain per output over ascending k;
+ * blocks of 4 vectors of columns, then single vectors, the last one masked. */
+static void FN(axpy_rows)(fnn_int n, fnn_int K, const T *a, const T *B, fnn_int ldb, T *out)
+{
+    fnn_int j = 0;
+    for (; j + 4 * VL <= n; j += 4 * VL) {
+        V c[4] = {vzero(), vzero(), vzero(), vzero()};
+        for (fnn_int k = 0; k < K; k++) {
+            V ak = vbcast(a + k);
+            const T *b = B + k * ldb + j;
+#pragma GCC unroll 4
+            for (int q = 0; q < 4; q++)
+                c[q] = vfmadd(ak, vloadu(b + q * VL), c[q]);
+        }
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++)
+            vstoreu(out + j + q * VL, c[q]);
+    }
+    for (; j < n; j += VL) {
+        VM m = vfirst(n - j);
+        V c0 = vzero();
+        for (fnn_int k = 0; k < K; k++)
+            c0 = vfmadd(vbcast(a + k), vmaskloadu(B + k * ldb + j, m), c0);
+        vmaskstoreu(out + j, m, c0);
+    }
+}
+
+#undef TILE_EPI
+#undef KER_NR
