@@ -1,8 +1,8 @@
 /* cpu.c — which entry of the kernel table runs (arch/arch.h).
  *
- * The entries, best first; the first one this CPU supports (its probe: CPUID
- * and XGETBV) and that passes its self-check (arch/selfcheck.c) on first use
- * is the default. FASTNN_SIMD=<name> asks for another entry, test entries
+ * The entries, best first (arch/entries.h); the first one this CPU supports
+ * (its probe: CPUID and XGETBV) and that passes its self-check
+ * (arch/selfcheck.c) on first use is the default. FASTNN_SIMD=<name> asks for another entry, test entries
  * included; an entry the CPU lacks, or one that fails its self-check, is
  * passed over for the default with a warning that the bindings raise once
  * (fnn_simd_take_warning). */
@@ -17,15 +17,9 @@
 const char *fnn_arch_selfcheck(const fnn_arch *e);
 
 static const fnn_arch *const entries[] = {
-#if defined(FNN_X86_64) && !defined(FNN_NO_AVX512)
-    &fnn_arch_avx512,
-#endif
-#ifdef FNN_X86_64
-    &fnn_arch_avx2,
-    &fnn_arch_avx512_on_avx2,   /* test entry: the AVX-512 tiles on AVX2 */
-#endif
-    &fnn_arch_generic,
-    &fnn_arch_faulty,           /* test entry: fails its self-check */
+#define FNN_ENTRY(name) &fnn_arch_##name,
+#include "arch/entries.h"
+#undef FNN_ENTRY
 };
 #define NENTRIES ((int)(sizeof(entries) / sizeof(entries[0])))
 

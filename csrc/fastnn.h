@@ -168,6 +168,14 @@ typedef enum { FNN_REDUCTION_NONE = 0, FNN_REDUCTION_MEAN = 1, FNN_REDUCTION_SUM
  * (y may be x). */
 fnn_status fnn_softmax_s(int log, fnn_int M, fnn_int C, const float *x, float *y);
 fnn_status fnn_softmax_d(int log, fnn_int M, fnn_int C, const double *x, double *y);
+/* Their gradient, row-wise, from the forward's output y and the gradient dy
+ * of the output (dx may be dy):
+ *   softmax:      dx_j = y_j·(dy_j − Σ_k dy_k·y_k)
+ *   log_softmax:  dx_j = dy_j − exp(y_j)·Σ_k dy_k      (sums in double). */
+fnn_status fnn_softmax_backward_s(int log, fnn_int M, fnn_int C, const float *y, const float *dy,
+                                  float *dx);
+fnn_status fnn_softmax_backward_d(int log, fnn_int M, fnn_int C, const double *y,
+                                  const double *dy, double *dx);
 
 /* Softmax cross-entropy of the M×C logits x, loss and gradient in one pass
  * per row. Targets: class indices `target` (M values in [0, C) or

@@ -1,6 +1,8 @@
 /* gemm.c — C = op(A)·op(B) + beta·C with a fused epilogue, and the weight
  * gradient of a Linear layer; float and double instantiations of the driver
  * in gemm_impl.h. The micro-kernels come from the kernel table (arch/<isa>/). */
+#include <string.h>
+
 #include "act_scalar.h"
 #include "internal.h"
 

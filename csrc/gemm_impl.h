@@ -333,6 +333,79 @@ static fnn_status F(small_m_part)(void *ctx, int part, int nparts)
     return n0 < n1 ? F(gemm_small_m)(job, job->arch, n0, n1) : FNN_OK;
 }
 
+/* Few columns (N <= NR, C = A·op(B) with A's rows contiguous: a Linear
+ * layer with few outputs, like a 10-class head): packing A would cost more
+ * than the arithmetic, so op(B) is packed into one panel (all of K) as wide
+ * as N rounded up to whole vectors, and each block of MR rows of A goes
+ * through the micro-kernel in place (kernel_rows), epilogue included. The last, shorter block is copied into a
+ * padded one. Parts are blocks of rows. */
+static fnn_status F(small_n_part)(void *ctx, int part, int nparts)
+{
+    const F(gemm_job) *job = ctx;
+    const FN(fnn_gemm_arch) *arch = job->arch;
+    const fnn_int M = job->M, K = job->K, mr = arch->mr;
+    const fnn_int blocks = (M + mr - 1) / mr;
+    const fnn_epilogue *ep = job->ep;
+    for (fnn_int blk = blocks * part / nparts; blk < blocks * (part + 1) / nparts; blk++) {
+        const fnn_int i = blk * mr;
+        const int m = M - i < mr ? (int)(M - i) : (int)mr;
+        const REAL *a = job->A + i * job->lda;
+        fnn_int lda = job->lda;
+        if (m < mr) {             /* pad: the last row repeated */
+            REAL *pad = fnn_scratch(2, (size_t)mr * (K > 0 ? K : 1) * sizeof(REAL));
+            if (!pad)
+                return FNN_ENOMEM;
+            for (fnn_int r = 0; r < mr; r++)
+                memcpy(pad + r * K, a + (r < m ? r : m - 1) * job->lda, (size_t)K * sizeof(REAL));
+            a = pad;
+            lda = K;
+        }
+        F(fnn_tile_epi) te, *tep = NULL;
+        if (ep) {
+            te.mode = ep->mode;
+            te.act = ep->act;
+            te.slope = (REAL)ep->slope;
+            te.bias = ep->bias ? (const REAL *)ep->bias : NULL;
+            te.saved = ep->saved ? (const REAL *)ep->saved + i * ep->lds : NULL;
+            te.lds = ep->lds;
+            tep = &te;
+        }
+        arch->kernel_rows(K, a, lda, job->Bp, job->C + i * job->ldc, job->ldc, job->beta != 0,
+                          job->beta, tep, m, (int)job->N);
+    }
+    return FNN_OK;
+}
+
+static fnn_status F(gemm_small_n)(F(gemm_job) *job, double flops)
+{
+    const FN(fnn_gemm_arch) *arch = job->arch;
+    const fnn_int K = job->K, N = job->N;
+    const int w = (int)((N + arch->vl - 1) / arch->vl * arch->vl);   /* panel width */
+    REAL *bp = fnn_scratch(5, ((size_t)K * w + FNN_PACK_SLACK) * sizeof(REAL));
+    if (!bp)
+        return FNN_ENOMEM;
+    if (job->tb) {              /* B is N×K: its rows, zero rows up to w, interleaved */
+        REAL *rows = fnn_scratch(4, (size_t)w * K * sizeof(REAL));
+        if (!rows)
+            return FNN_ENOMEM;
+        for (fnn_int j = 0; j < w; j++) {
+            if (j < N)
+                memcpy(rows + j * K, job->B + j * job->ldb, (size_t)K * sizeof(REAL));
+            else
+                memset(rows + j * K, 0, (size_t)K * sizeof(REAL));
+        }
+        arch->interleave(w, rows, K, K, bp);
+    } else {                    /* B is K×N: rows of the panel already */
+        for (fnn_int k = 0; k < K; k++) {
+            memcpy(bp + k * w, job->B + k * job->ldb, (size_t)N * sizeof(REAL));
+            for (int j = (int)N; j < w; j++)
+                bp[k * w + j] = 0;
+        }
+    }
+    job->Bp = bp;
+    return fnn_run_parts(flops, (job->M + arch->mr - 1) / arch->mr, F(small_n_part), job);
+}
+
 /* Rows (or columns) per chunk: all of them when the packed operand fits in
  * FNN_PACK_CAP bytes, else as many whole panels of width w as do. */
 static fnn_int F(chunk_len)(fnn_int len, fnn_int K, int w)
@@ -371,6 +444,9 @@ static fnn_status F(gemm_run)(F(gemm_job) *job)
     double flops = 2.0 * (double)M * (double)N * (double)(K > 0 ? K : 1);
     if (M <= FNN_SMALL_M && job->rowsum == NULL)
         return fnn_run_parts(flops, (N + SMALL_M_COLS - 1) / SMALL_M_COLS, F(small_m_part), job);
+    if (N <= nr && !job->ta && job->rowsum == NULL && K > 0 &&
+        (double)K * nr * sizeof(REAL) <= FNN_PACK_CAP)
+        return F(gemm_small_n)(job, flops);
 
     job->kcb = F(k_block)(K, arch->kc);
     job->nk = K > 0 ? (K + job->kcb - 1) / job->kcb : 1;

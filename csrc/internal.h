@@ -67,7 +67,8 @@ typedef void (*fnn_ukernel_d)(fnn_int kc, const double *Ap, const double *Bp,
  *   dot_rows    out[j] = Σ_k a[k]·B[j·ldb + k], j < n  (one row times Bᵀ);
  *   axpy_rows   out[j] = Σ_k a[k]·B[k·ldb + j], j < n  (one row times B);
  *               both sum k in ascending order per output, whatever j is;
- *   mc, kc, nc  cache blocks (mc a multiple of mr, nc of nr). */
+ *   mc, kc, nc  cache blocks (mc a multiple of mr, nc of nr);
+ *   kernel_rows the micro-kernel on rows of A in place (few columns). */
 #define FNN_PACK_SLACK 16
 
 #define FNN_IMPL "kernel_types_impl.h"
@@ -150,6 +151,17 @@ typedef struct {
     const void *g;
     void *s1, *s2, *s3;
 } fnn_opt_job;
+
+/* One elementwise loss call (losses.c): per-element losses and gradients,
+ * and a sum per block of FNN_ELEM_BLOCK elements in partial. */
+typedef struct {
+    fnn_loss kind;
+    fnn_int n, C;
+    const void *x, *y, *w, *pw;
+    double delta, gscale;
+    void *loss_elems, *grad;
+    double *partial;
+} fnn_loss_job;
 
 /* One dropout call: keep element i when its draw >= threshold. */
 typedef struct {

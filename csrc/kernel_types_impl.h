@@ -9,6 +9,12 @@ typedef struct {
     void (*axpy_rows)(fnn_int n, fnn_int K, const T *a, const T *B, fnn_int ldb, T *out);
     int mr, nr;
     fnn_int mc, kc, nc;
+    int vl;                      /* lanes of a vector (columns rounding) */
+    /* the micro-kernel reading MR rows of A in place (row i at A + i·lda,
+     * all MR readable), for products with few columns (n <= nr); B's panel
+     * is then round_up(n, vl) columns wide */
+    void (*kernel_rows)(fnn_int kc, const T *A, fnn_int lda, const T *Bp, T *C, fnn_int ldc,
+                        int load_c, T beta, const FNN_CAT(fnn_tile_epi, SFX) *ep, int m, int n);
 } FNN_CAT(fnn_gemm_arch, SFX);
 
 /* One activation call: forward (dy == NULL) y = act(x); backward y = dy ⊙

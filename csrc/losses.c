@@ -12,19 +12,12 @@
  *
  * An element weight w multiplies l and g. For 'mean' the gradient is divided
  * by n. The total is summed in blocks of FNN_ELEM_BLOCK elements (in double),
- * then the block sums in order: the same bits for any thread count. */
+ * then the block sums in order: the same bits for any thread count. The loop
+ * (arch/common/loss_range_impl.h) is compiled into every entry of the kernel
+ * table; here is the driver. */
 #include <math.h>
 
 #include "internal.h"
-
-typedef struct {
-    fnn_loss kind;
-    fnn_int n, C;
-    const void *x, *y, *w, *pw;
-    double delta, gscale;
-    void *loss_elems, *grad;
-    double *partial;
-} loss_job;
 
 #define FNN_IMPL "losses_impl.h"
 #include "instantiate.h"

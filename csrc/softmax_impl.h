@@ -44,6 +44,44 @@ fnn_status FN(fnn_softmax)(int log, fnn_int M, fnn_int C, const T *x, T *y)
 }
 
 typedef struct {
+    int log;
+    fnn_int M, C;
+    const T *y, *dy;
+    T *dx;
+} FN(softmax_grad_job);
+
+static fnn_status FN(softmax_grad_part)(void *ctx, int part, int nparts)
+{
+    const FN(softmax_grad_job) *job = ctx;
+    const fnn_int C = job->C;
+    for (fnn_int i = job->M * part / nparts; i < job->M * (part + 1) / nparts; i++) {
+        const T *y = job->y + i * C, *dy = job->dy + i * C;
+        T *dx = job->dx + i * C;
+        double s = 0;
+        if (job->log) {              /* dx_j = dy_j − exp(y_j)·Σ_k dy_k */
+            for (fnn_int j = 0; j < C; j++)
+                s += (double)dy[j];
+            for (fnn_int j = 0; j < C; j++)
+                dx[j] = dy[j] - EXP(y[j]) * (T)s;
+        } else {                     /* dx_j = y_j·(dy_j − Σ_k dy_k·y_k) */
+            for (fnn_int j = 0; j < C; j++)
+                s += (double)dy[j] * (double)y[j];
+            for (fnn_int j = 0; j < C; j++)
+                dx[j] = y[j] * (dy[j] - (T)s);
+        }
+    }
+    return FNN_OK;
+}
+
+fnn_status FN(fnn_softmax_backward)(int log, fnn_int M, fnn_int C, const T *y, const T *dy, T *dx)
+{
+    if (M <= 0 || C <= 0)
+        return FNN_OK;
+    FN(softmax_grad_job) job = {log, M, C, y, dy, dx};
+    return fnn_run_parts((double)M * C * FNN_ELEM_COST, M, FN(softmax_grad_part), &job);
+}
+
+typedef struct {
     fnn_int M, C;
     const T *x;
     const int64_t *target;    /* class indices, or NULL */

@@ -90,6 +90,10 @@ cdef extern from "fastnn.h" nogil:
 
     fnn_status fnn_softmax_s(int log, fnn_int M, fnn_int C, const float *x, float *y)
     fnn_status fnn_softmax_d(int log, fnn_int M, fnn_int C, const double *x, double *y)
+    fnn_status fnn_softmax_backward_s(int log, fnn_int M, fnn_int C, const float *y,
+                                      const float *dy, float *dx)
+    fnn_status fnn_softmax_backward_d(int log, fnn_int M, fnn_int C, const double *y,
+                                      const double *dy, double *dx)
     fnn_status fnn_softmax_xent_s(fnn_int M, fnn_int C, const float *x, const int64_t *target,
                                   const float *q, const float *w, double label_smoothing,
                                   int64_t ignore_index, fnn_reduction reduction,

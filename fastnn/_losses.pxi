@@ -75,6 +75,41 @@ def log_softmax(x, dim=-1, out=None):
     return _softmax_impl(x, dim, out, 1)
 
 
+def softmax_backward(y, dy, dim=-1, log=False):
+    """Gradient of softmax (or log_softmax, log=True) along `dim` from the
+    forward's output y and the output's gradient dy (same shape and float
+    dtype): y·(dy − Σ dy·y), or dy − exp(y)·Σ dy. Returns a new array."""
+    cdef cnp.ndarray Y = _float_array(y, "y")
+    cdef cnp.ndarray G = _float_array(dy, "dy")
+    if Y.ndim < 1:
+        raise ValueError("y must have at least 1 dimension, got a scalar")
+    ys, gs = (<object>Y).shape, (<object>G).shape
+    if gs != ys or G.dtype != Y.dtype:
+        raise ValueError(f"dy must match y in shape and dtype: {G.dtype}{gs} vs {Y.dtype}{ys}")
+    cdef int d = _int_arg(dim, "dim", -Y.ndim, Y.ndim - 1)
+    if d < 0:
+        d += Y.ndim
+    cdef cnp.ndarray Ym = _c_order(np.moveaxis(Y, d, -1))
+    cdef cnp.ndarray Gm = _c_order(np.moveaxis(G, d, -1))
+    cdef cnp.ndarray R = cnp.PyArray_EMPTY(Ym.ndim, Ym.shape, cnp.PyArray_TYPE(Ym), 0)
+    cdef fnn_int C = Y.shape[d]
+    cdef fnn_int M = cnp.PyArray_SIZE(Y) // C if C > 0 else 0
+    cdef void *py = cnp.PyArray_DATA(Ym)
+    cdef void *pg = cnp.PyArray_DATA(Gm)
+    cdef void *pr = cnp.PyArray_DATA(R)
+    cdef int lg = 1 if log else 0
+    cdef fnn_status st
+    if cnp.PyArray_TYPE(Y) == cnp.NPY_FLOAT32:
+        with nogil:
+            st = fnn_softmax_backward_s(lg, M, C, <const float *>py, <const float *>pg, <float *>pr)
+    else:
+        with nogil:
+            st = fnn_softmax_backward_d(lg, M, C, <const double *>py, <const double *>pg,
+                                        <double *>pr)
+    _check_status(st)
+    return R if d == Y.ndim - 1 else np.ascontiguousarray(np.moveaxis(R, -1, d))
+
+
 def softmax_cross_entropy(logits, target, reduction="mean", label_smoothing=0.0, weight=None,
                           ignore_index=-100, need_grad=True):
     """Cross-entropy of softmax(logits) and its gradient in one pass per row,

@@ -10,7 +10,8 @@ autograd). Each is one fused C call; see each function for shapes and dtypes.
   ``tanh_backward`` (from the output), ``leaky_relu_backward(grad_out, x)``,
   ``gelu_backward``, ``softplus_backward`` (from the input), as PyTorch's
   ``torch.ops.aten.*_backward`` take them
-- ``softmax``, ``log_softmax`` and ``softmax_cross_entropy(logits, target,
+- ``softmax``, ``log_softmax``, ``softmax_backward(y, grad_out, dim, log)``
+  (their gradient from the output) and ``softmax_cross_entropy(logits, target,
   reduction, label_smoothing, weight, ignore_index)`` returning ``(loss,
   grad_logits)`` from one pass; ``mse_loss``, ``l1_loss``, ``huber_loss``,
   ``binary_cross_entropy_with_logits`` likewise return ``(loss, grad)``
@@ -29,15 +30,15 @@ from ._C import (argmax, binary_cross_entropy_with_logits, count_correct, dropou
                  dropout_backward, dropout_mask, gather_rows, gelu, gelu_backward, huber_loss,
                  l1_loss, leaky_relu, leaky_relu_, leaky_relu_backward, linear, linear_backward,
                  log_softmax, matmul, mse_loss, relu, relu_, relu_backward, sigmoid, sigmoid_,
-                 sigmoid_backward, softmax, softmax_cross_entropy, softplus, softplus_backward,
-                 sum_squares, tanh, tanh_, tanh_backward)
+                 sigmoid_backward, softmax, softmax_backward, softmax_cross_entropy, softplus,
+                 softplus_backward, sum_squares, tanh, tanh_, tanh_backward)
 
 __all__ = [
     "matmul", "linear", "linear_backward",
     "relu", "relu_", "relu_backward", "leaky_relu", "leaky_relu_", "leaky_relu_backward",
     "sigmoid", "sigmoid_", "sigmoid_backward", "tanh", "tanh_", "tanh_backward",
     "gelu", "gelu_backward", "softplus", "softplus_backward",
-    "softmax", "log_softmax", "softmax_cross_entropy",
+    "softmax", "log_softmax", "softmax_backward", "softmax_cross_entropy",
     "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy_with_logits",
     "dropout", "dropout_backward", "dropout_mask",
     "gather_rows", "argmax", "count_correct", "sum_squares",

@@ -137,12 +137,38 @@ def test_no_multi_line_macro_kernels():
 
 @needs_sources
 def test_an_entry_is_one_folder_and_one_line_of_the_list():
-    """The test-only faulty entry: its folder, plus one line in cpu.c's list
-    (and the declaration beside the others in arch.h)."""
-    cpu = _source(CSRC / "cpu.c")
-    listed = re.findall(r"^\s*&fnn_arch_(\w+),", cpu, flags=re.M)
-    assert "faulty" in listed and "generic" in listed
+    """Every entry is a folder of csrc/arch/ plus one line of arch/entries.h,
+    the list that both declares the entries and orders them; nothing else in
+    the tree names an entry (the faulty test entry shows it)."""
+    listed = re.findall(r"^FNN_ENTRY\((\w+)\)", _source(CSRC / "arch" / "entries.h"), flags=re.M)
+    assert listed[-2:] == ["generic", "faulty"]
     for name in listed:
         folder = "avx2" if name == "avx512_on_avx2" else name
         assert (CSRC / "arch" / folder).is_dir(), name
-    assert sum(1 for line in cpu.splitlines() if "fnn_arch_faulty" in line) == 1
+    naming = [p.relative_to(CSRC).as_posix() for p in CSRC.rglob("*.[ch]")
+              if "fnn_arch_faulty" in _source(p)]
+    assert naming == ["arch/faulty/faulty.c"], naming
+
+
+@pytest.mark.parametrize("name", SIMD_PATHS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("transpose_b", [False, True])
+@pytest.mark.parametrize("M,K,N", [(5, 3, 1), (256, 256, 10), (37, 129, 16), (13, 1, 7), (100, 70, 33)])
+def test_few_columns_path_matches_float64(restore_simd, restore_threads, rng, name, dtype,
+                                          transpose_b, M, K, N):
+    """Products with N no wider than a register tile read A in place (no
+    packing): both layouts of B, beta, and the same bits on 1 and 2 threads."""
+    _C.set_simd(name)
+    a = rng.standard_normal((M, K)).astype(dtype)
+    b = rng.standard_normal((N, K) if transpose_b else (K, N)).astype(dtype)
+    c0 = rng.standard_normal((M, N)).astype(dtype)
+    ref = a.astype(np.float64) @ (b.T if transpose_b else b).astype(np.float64) + 0.5 * c0
+    outs = []
+    for threads in (1, 2):
+        fastnn.set_num_threads(threads)
+        out = c0.copy()
+        ops.matmul(a, b, transpose_b=transpose_b, out=out, beta=0.5)
+        outs.append(out)
+    tol = 2e-5 * np.sqrt(K) if dtype == np.float32 else 1e-12 * np.sqrt(K)
+    np.testing.assert_allclose(outs[0], ref, rtol=tol, atol=tol)
+    np.testing.assert_array_equal(outs[0], outs[1])

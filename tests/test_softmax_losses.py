@@ -96,6 +96,57 @@ def test_softmax_extremes(simd, dtype):
 REDUCTIONS = ["mean", "sum", "none"]
 
 
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,dim", [((1, 1), -1), ((7, 3), -1), ((33, 17), 0), ((4, 5, 6), 1),
+                                       ((256, 10), -1), ((3, 1001), -1)])
+def test_softmax_backward_matches_float64(threads, rng, shape, dim, dtype, log):
+    from fastnn import _C
+    x = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    y = (_C.log_softmax if log else _C.softmax)(x, dim)
+    y64, g64 = y.astype(np.float64), g.astype(np.float64)
+    if log:
+        ref = g64 - np.exp(y64) * g64.sum(axis=dim, keepdims=True)
+    else:
+        ref = y64 * (g64 - (g64 * y64).sum(axis=dim, keepdims=True))
+    got = _C.softmax_backward(y, g, dim, log)
+    assert got.dtype == dtype and got.shape == shape
+    tol = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * np.sqrt(shape[dim]))
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_backward_matches_finite_differences(rng, log):
+    """d/dx of Σ g·softmax(x) (or log_softmax) in float64, through autograd."""
+    x = rng.standard_normal((3, 5))
+    g = rng.standard_normal((3, 5))
+    f = fastnn.nn.functional.log_softmax if log else fastnn.nn.functional.softmax
+    t = fastnn.tensor(x, requires_grad=True)
+    (f(t, dim=1) * fastnn.tensor(g)).sum().backward()
+    h = 1e-6
+    num = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        fp = (f(fastnn.tensor(xp), dim=1).numpy() * g).sum()
+        fm = (f(fastnn.tensor(xm), dim=1).numpy() * g).sum()
+        num[idx] = (fp - fm) / (2 * h)
+    np.testing.assert_allclose(t.grad.numpy(), num, rtol=1e-6, atol=1e-8)
+
+
+def test_softmax_backward_rejects_mismatched_gradients():
+    from fastnn import _C
+    y = _C.softmax(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match="dy must match y"):
+        _C.softmax_backward(y, np.ones((3, 2), np.float32))
+    with pytest.raises(ValueError, match="dy must match y"):
+        _C.softmax_backward(y, np.ones((2, 3), np.float64))
+    with pytest.raises(TypeError):
+        _C.softmax_backward(y, np.ones((2, 3), np.int64))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("eps", [0.0, 0.1])

@@ -1,7 +1,7 @@
 /* arch.h — the kernel table: what one instruction set brings to every kernel
  * family. Each folder arch/<isa>/ fills one fnn_arch; cpu.c lists them, best
  * first, and uses the first the CPU supports that passes its self-check.
- * Adding an instruction set = a new folder + one line in cpu.c's list. */
+ * Adding an instruction set = a new folder + one line in arch/entries.h. */
 #ifndef FASTNN_ARCH_H
 #define FASTNN_ARCH_H
 
@@ -17,20 +17,16 @@ typedef struct fnn_arch {
     fnn_rowops_d rows_d;
     void (*opt_s)(const fnn_opt_job *job, fnn_int i0, fnn_int i1);
     void (*opt_d)(const fnn_opt_job *job, fnn_int i0, fnn_int i1);
+    void (*loss_s)(const fnn_loss_job *job, fnn_int b0, fnn_int b1);   /* blocks */
+    void (*loss_d)(const fnn_loss_job *job, fnn_int b0, fnn_int b1);
     void (*drop_s)(const fnn_drop_job *job, fnn_int i0, fnn_int i1);
     void (*drop_d)(const fnn_drop_job *job, fnn_int i0, fnn_int i1);
 } fnn_arch;
 
-/* The entries (each defined in its folder; absent where not built). */
-extern const fnn_arch fnn_arch_generic;
-#ifdef FNN_X86_64
-extern const fnn_arch fnn_arch_avx2;
-extern const fnn_arch fnn_arch_avx512_on_avx2;
-#ifndef FNN_NO_AVX512
-extern const fnn_arch fnn_arch_avx512;
-#endif
-#endif
-extern const fnn_arch fnn_arch_faulty;   /* arch/faulty: a wrong entry, for tests */
+/* The entries (arch/entries.h; each defined in its folder). */
+#define FNN_ENTRY(name) extern const fnn_arch fnn_arch_##name;
+#include "arch/entries.h"
+#undef FNN_ENTRY
 
 /* The entry in use (cpu.c). */
 const fnn_arch *fnn_cur_arch(void);

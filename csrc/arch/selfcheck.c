@@ -2,7 +2,7 @@
  * a process, cpu.c runs it here on small odd-sized data, once per kernel
  * family and element type: the micro-kernel with packing, edge masks and both
  * epilogues against a long-double reference; the row kernels, activations,
- * softmax rows, optimizer and dropout against the generic entry. A mismatch
+ * softmax rows, optimizer, losses and dropout against the generic entry. A mismatch
  * beyond TOL (float 1e-4, double 1e-10, relative to 1 + |reference|) disables
  * the entry. It guards code this project can only compile, not run (an
  * instruction set no test machine has), against a wrong tile size, mask or

@@ -117,8 +117,8 @@ static const char *FN(check_gemm)(const GEMM_ARCH *g)
     return NULL;
 }
 
-/* activations forward and backward, softmax rows, the optimizer and
- * dropout, each against the generic entry */
+/* activations forward and backward, softmax rows, the optimizer, the
+ * elementwise losses and dropout, each against the generic entry */
 static const char *FN(check_elementwise)(const fnn_arch *e, const fnn_arch *ref)
 {
     enum { N = 37 };
@@ -181,6 +181,24 @@ static const char *FN(check_elementwise)(const fnn_arch *e, const fnn_arch *ref)
         for (int i = 0; i < N; i++)
             if (!FN(close)(prm[0][i], prm[1][i]) || !FN(close)(st1[0][i], st1[1][i]))
                 return kind ? "optimizer: sgd" : "optimizer: adam";
+    }
+    /* the elementwise losses, each with weights (BCE with a pos_weight too) */
+    T le[N], ler[N], gw[N];
+    double part[1], partr[1];
+    FN(fill)(gw, N, &st, 1);
+    for (int kind = FNN_LOSS_MSE; kind <= FNN_LOSS_BCE_LOGITS; kind++) {
+        fnn_loss_job lj = {(fnn_loss)kind, N, 5, x, dy, gw, kind == FNN_LOSS_BCE_LOGITS ? gw : NULL,
+                           0.7, 1.0 / N, le, y, part};
+        e->FNN_CAT(loss, SFX)(&lj, 0, 1);
+        lj.loss_elems = ler;
+        lj.grad = yr;
+        lj.partial = partr;
+        ref->FNN_CAT(loss, SFX)(&lj, 0, 1);
+        if (!FN(close)((T)part[0], partr[0]))
+            return "loss: sum";
+        for (int i = 0; i < N; i++)
+            if (!FN(close)(le[i], ler[i]) || !FN(close)(y[i], yr[i]))
+                return "loss: elements";
     }
     uint8_t mk[N], mkr[N];
     fnn_drop_job dj = {N, 8388608u, 2.0, 99, 5, x, y, mk};

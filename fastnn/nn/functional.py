@@ -151,10 +151,8 @@ class SoftmaxBackward(Node):
     __slots__ = ("y", "dim", "log")
 
     def backward(self, g):
-        y = self.y
-        if self.log:   # d log_softmax: g − softmax · Σ g
-            return (g - np.exp(y) * g.sum(axis=self.dim, keepdims=True),)
-        return (y * (g - (g * y).sum(axis=self.dim, keepdims=True)),)
+        # softmax: y·(g − Σ g·y); log_softmax: g − exp(y)·Σ g (csrc/softmax.c)
+        return (_C.softmax_backward(self.y, g.astype(self.y.dtype, copy=False), self.dim, self.log),)
 
 
 def _softmax(input, dim, log):

@@ -2,7 +2,7 @@
  * but a micro-kernel that adds 1 to the first element of every tile. The
  * self-check at first use (arch/selfcheck.c) must catch it, warn, and fall
  * back (tests/test_arch.py). It is also what adding an entry takes: this
- * folder and one line in cpu.c's list. */
+ * folder and one line in arch/entries.h. */
 #include "internal.h"
 
 #include "arch/generic/kernels.h"
@@ -31,14 +31,16 @@ const fnn_arch fnn_arch_faulty = {
     .name = "faulty",
     .supported = faulty_supported,
     .test_only = 1,
-    .gemm_s = {wrong_ukernel_s, interleave_s, dot_rows_s, axpy_rows_s, 4, 8, 128, 256, 4096},
-    .gemm_d = {wrong_ukernel_d, interleave_d, dot_rows_d, axpy_rows_d, 4, 4, 128, 256, 4096},
+    .gemm_s = {wrong_ukernel_s, interleave_s, dot_rows_s, axpy_rows_s, 4, 8, 128, 256, 4096, 8, ukernel_rows_s},
+    .gemm_d = {wrong_ukernel_d, interleave_d, dot_rows_d, axpy_rows_d, 4, 4, 128, 256, 4096, 4, ukernel_rows_d},
     .act_s = act_range_s,
     .act_d = act_range_d,
     .rows_s = {row_max_s, row_exp_s},
     .rows_d = {row_max_d, row_exp_d},
     .opt_s = opt_range_s,
     .opt_d = opt_range_d,
+    .loss_s = loss_range_s,
+    .loss_d = loss_range_d,
     .drop_s = drop_range_s,
     .drop_d = drop_range_d,
 };

@@ -22,14 +22,16 @@ static int generic_supported(void)
 const fnn_arch fnn_arch_generic = {
     .name = "generic",
     .supported = generic_supported,
-    .gemm_s = {ukernel_s, fnn_interleave_generic_s, dot_rows_s, axpy_rows_s, 4, 8, 128, 256, 4096},
-    .gemm_d = {ukernel_d, fnn_interleave_generic_d, dot_rows_d, axpy_rows_d, 4, 4, 128, 256, 4096},
+    .gemm_s = {ukernel_s, fnn_interleave_generic_s, dot_rows_s, axpy_rows_s, 4, 8, 128, 256, 4096, 8, ukernel_rows_s},
+    .gemm_d = {ukernel_d, fnn_interleave_generic_d, dot_rows_d, axpy_rows_d, 4, 4, 128, 256, 4096, 4, ukernel_rows_d},
     .act_s = act_range_s,
     .act_d = act_range_d,
     .rows_s = {row_max_s, row_exp_s},
     .rows_d = {row_max_d, row_exp_d},
     .opt_s = opt_range_s,
     .opt_d = opt_range_d,
+    .loss_s = loss_range_s,
+    .loss_d = loss_range_d,
     .drop_s = drop_range_s,
     .drop_d = drop_range_d,
 };

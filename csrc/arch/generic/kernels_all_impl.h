@@ -4,6 +4,7 @@
 #define GEN_NR (FNN_DOUBLE ? 4 : 8)
 #include "arch/generic/kernels_impl.h"
 #include "arch/common/optim_range_impl.h"
+#include "arch/common/loss_range_impl.h"
 #include "arch/common/dropout_range_impl.h"
 #undef GEN_MR
 #undef GEN_NR

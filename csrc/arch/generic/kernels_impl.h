@@ -6,15 +6,16 @@
 #define TILE_EPI FNN_CAT(fnn_tile_epi, SFX)
 #define ACT_JOB FNN_CAT(fnn_act_job, SFX)
 
-/* acc[i][j] = Σ_k Ap[k·MR + i] · Bp[k·NR + j];
+/* acc[i][j] = Σ_k A(i, k) · Bp[k·NR + j], A(i, k) at A[i·a_row + k·a_k];
  * C[i][j] = epilogue([beta·C[i][j] +] acc[i][j]) for i < m, j < n */
-static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, T *restrict C,
-                        fnn_int ldc, int load_c, T beta, const TILE_EPI *ep, int m, int n)
+static inline void FN(tile)(fnn_int kc, const T *restrict A, fnn_int a_row, fnn_int a_k,
+                            const T *restrict Bp, T *restrict C, fnn_int ldc, int load_c, T beta,
+                            const TILE_EPI *ep, int m, int n)
 {
     T acc[GEN_MR][GEN_NR] = {{0}};
     for (fnn_int k = 0; k < kc; k++)
         for (int i = 0; i < GEN_MR; i++) {
-            T a = Ap[k * GEN_MR + i];
+            T a = A[i * a_row + k * a_k];
             for (int j = 0; j < GEN_NR; j++)
                 acc[i][j] += a * Bp[k * GEN_NR + j];
         }
@@ -34,6 +35,21 @@ static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, 
             c[j] = v;
         }
     }
+}
+
+/* the micro-kernel on a packed A panel (Ap[k·MR + i]) */
+static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, T *restrict C,
+                        fnn_int ldc, int load_c, T beta, const TILE_EPI *ep, int m, int n)
+{
+    FN(tile)(kc, Ap, 1, GEN_MR, Bp, C, ldc, load_c, beta, ep, m, n);
+}
+
+/* the same on MR rows of A in place (row i at A + i·lda) */
+static void FN(ukernel_rows)(fnn_int kc, const T *restrict A, fnn_int lda, const T *restrict Bp,
+                             T *restrict C, fnn_int ldc, int load_c, T beta, const TILE_EPI *ep,
+                             int m, int n)
+{
+    FN(tile)(kc, A, lda, 1, Bp, C, ldc, load_c, beta, ep, m, n);
 }
 
 static void FN(interleave)(int w, const T *src, fnn_int ld, fnn_int kc, T *dst)

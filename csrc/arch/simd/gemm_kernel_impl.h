@@ -39,14 +39,21 @@ static inline __attribute__((always_inline)) void FN(finish_vec)(
         vmaskstoreu(c, m, v);
 }
 
-static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, T *restrict C,
-                        fnn_int ldc, int load_c, T beta, const TILE_EPI *ep, int m, int n)
+/* The tile's arithmetic, with A's element (i, k) at A[i·a_row + k·a_k]: a
+ * packed panel (a_row 1, a_k MR) or rows of A itself (a_row lda, a_k 1);
+ * `rows` of the KER_MR rows and nv of the KER_NV vectors of columns (B's
+ * panel nv·VL wide). Always inlined with a_k, rows and nv constant, so each
+ * caller gets its own loop. */
+static inline __attribute__((always_inline)) void FN(tile)(
+    fnn_int kc, const T *restrict A, fnn_int a_row, fnn_int a_k, const T *restrict Bp,
+    T *restrict C, fnn_int ldc, int load_c, T beta, const TILE_EPI *ep, int m, int n,
+    const int rows, const int nv)
 {
     V acc[KER_MR][KER_NV];
 #pragma GCC unroll 16
-    for (int i = 0; i < KER_MR; i++)
+    for (int i = 0; i < rows; i++)
 #pragma GCC unroll 4
-        for (int v = 0; v < KER_NV; v++)
+        for (int v = 0; v < nv; v++)
             acc[i][v] = vzero();
     for (int i = 0; i < m; i++)
         __builtin_prefetch(C + i * ldc, 1);
@@ -54,25 +61,25 @@ static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, 
     for (fnn_int k = 0; k < kc; k++) {
         V b[KER_NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < KER_NV; v++)
+        for (int v = 0; v < nv; v++)
             b[v] = vload(Bp + v * VL);
 #pragma GCC unroll 16
-        for (int i = 0; i < KER_MR; i++) {
-            V a = vbcast(Ap + i);
+        for (int i = 0; i < rows; i++) {
+            V a = vbcast(A + i * a_row);
 #pragma GCC unroll 4
-            for (int v = 0; v < KER_NV; v++)
+            for (int v = 0; v < nv; v++)
                 acc[i][v] = vfmadd(a, b[v], acc[i][v]);
         }
-        Ap += KER_MR;
-        Bp += KER_NR;
+        A += a_k;
+        Bp += nv * VL;
     }
     const V vbeta = vset1(beta), vslope = vset1(ep ? ep->slope : (T)0);
 #pragma GCC unroll 16
-    for (int i = 0; i < KER_MR; i++) {
+    for (int i = 0; i < rows; i++) {
         if (i >= m)
             break;
 #pragma GCC unroll 4
-        for (int v = 0; v < KER_NV; v++) {
+        for (int v = 0; v < nv; v++) {
             int cols = n - v * VL;
             if (cols <= 0)
                 break;
@@ -83,6 +90,59 @@ static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, 
         }
     }
 }
+
+static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, T *restrict C,
+                        fnn_int ldc, int load_c, T beta, const TILE_EPI *ep, int m, int n)
+{
+    FN(tile)(kc, Ap, 1, KER_MR, Bp, C, ldc, load_c, beta, ep, m, n, KER_MR, KER_NV);
+}
+
+/* The same tile from rows of A as they are (row i at A + i·lda), for
+ * products with few columns where packing A would cost more than the
+ * arithmetic. All MR rows must be readable (the driver passes a padded copy
+ * of a last, shorter block); only the first m are stored. */
+/* rows of A read in place per pass: each needs its own address register,
+ * and more than ~8 spill (the 12 rows of the AVX-512 tile go as 6 + 6) */
+#define ROWS_PER_PASS (KER_MR > 8 ? (KER_MR + 1) / 2 : KER_MR)
+
+static inline __attribute__((always_inline)) void FN(rows_pass)(
+    fnn_int kc, const T *A, fnn_int lda, const T *Bp, T *C, fnn_int ldc, int load_c, T beta,
+    const TILE_EPI *ep, int m, int n, const int nv)
+{
+    for (int r0 = 0; r0 < KER_MR && r0 < m; r0 += ROWS_PER_PASS) {
+        TILE_EPI e, *pe = NULL;
+        if (ep) {
+            e = *ep;
+            if (e.saved)
+                e.saved += r0 * e.lds;
+            pe = &e;
+        }
+        FN(tile)(kc, A + r0 * lda, lda, 1, Bp, C + r0 * ldc, ldc, load_c, beta, pe, m - r0, n,
+                 ROWS_PER_PASS, nv);
+    }
+}
+
+/* B's panel is round_up(n, VL) wide: as many vectors as the n columns need */
+static void FN(ukernel_rows)(fnn_int kc, const T *restrict A, fnn_int lda, const T *restrict Bp,
+                             T *restrict C, fnn_int ldc, int load_c, T beta, const TILE_EPI *ep,
+                             int m, int n)
+{
+    switch ((n + VL - 1) / VL) {
+    case 1: FN(rows_pass)(kc, A, lda, Bp, C, ldc, load_c, beta, ep, m, n, 1); break;
+#if KER_NV > 1
+    case 2: FN(rows_pass)(kc, A, lda, Bp, C, ldc, load_c, beta, ep, m, n, 2); break;
+#endif
+#if KER_NV > 2
+    case 3: FN(rows_pass)(kc, A, lda, Bp, C, ldc, load_c, beta, ep, m, n, 3); break;
+#endif
+#if KER_NV > 3
+    case 4: FN(rows_pass)(kc, A, lda, Bp, C, ldc, load_c, beta, ep, m, n, 4); break;
+#endif
+    default: break;
+    }
+}
+
+#undef ROWS_PER_PASS
 
 /* out[j] = Σ_k a[k]·B[j·ldb + k]: per row two accumulators over 2·VL-wide
  * steps, one masked step for the last k, then a fixed reduction; four rows at

@@ -1,9 +1,6 @@
 /* vec_double.h — binds the names the kernels in simd/ are written with to the
  * double vectors of the ISA whose vec.h came first. Include before each
  * *_impl.h instantiated for double (names as in vec_float.h). */
-#define FNN_DOUBLE 1
-#define T double
-#define SFX d
 #define V vd_t
 #define VM vd_m
 #define VL VD_LANES
@@ -37,4 +34,3 @@
 #define vmaskstoreu vd_maskstoreu
 #define vhsum vd_hsum
 #define vhmax vd_hmax
-#include "vec_names.h"

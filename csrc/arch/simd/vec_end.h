@@ -1,7 +1,4 @@
 /* vec_end.h — undoes vec_float.h / vec_double.h. */
-#undef FNN_DOUBLE
-#undef T
-#undef SFX
 #undef V
 #undef VM
 #undef VL
@@ -35,4 +32,3 @@
 #undef vmaskstoreu
 #undef vhsum
 #undef vhmax
-#undef FN

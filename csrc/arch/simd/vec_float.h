@@ -1,9 +1,8 @@
 /* vec_float.h — binds the names the kernels in simd/ are written with to the
- * float vectors of the ISA whose vec.h came first. Include before each
- * *_impl.h instantiated for float; vec_end.h undoes it.
+ * float vectors of the ISA whose vec.h came first (T, SFX and FN(name) come
+ * from instantiate.h); vec_end.h undoes it.
  *
- *   T, V, VM, VL        element type, vector, lane mask, lanes per vector
- *   SFX, FN(name)       s; name_s (function names per type)
+ *   V, VM, VL           vector, lane mask, lanes per vector
  *   vzero() vset1(x) vload(p) (aligned) vloadu(p) vstoreu(p, v) vbcast(p)
  *   vadd vsub vmul vdiv vmax vmin      lane by lane
  *   vfmadd(a, b, c) = a·b + c    vfnmadd(a, b, c) = c − a·b   (one rounding)
@@ -14,9 +13,6 @@
  *   vmaskloadu(p, m) (0 off the mask, never touches memory there)
  *   vmaskstoreu(p, m, v)   vhsum(v)   vhmax(v)  (fixed order per ISA)
  */
-#define FNN_DOUBLE 0
-#define T float
-#define SFX s
 #define V vs_t
 #define VM vs_m
 #define VL VS_LANES
@@ -50,4 +46,3 @@
 #define vmaskstoreu vs_maskstoreu
 #define vhsum vs_hsum
 #define vhmax vs_hmax
-#include "vec_names.h"
