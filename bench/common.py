@@ -83,6 +83,17 @@ def limits(quick=False):
     return _LIMITS[quick]
 
 
+def fma_peak(lim, dtype="float32"):
+    """(ISA name, {threads: GFLOP/s}) of the FMA peak that bounds fastnn's
+    kernels here: AVX-512's when fastnn runs its AVX-512 entry and that peak
+    was measured, else AVX2's."""
+    from fastnn import _C
+    lim = lim or {}
+    if _C.get_simd() == "avx512" and lim.get("fma_gflops_avx512", {}).get(dtype):
+        return "AVX-512", lim["fma_gflops_avx512"][dtype]
+    return "AVX2", lim.get("fma_gflops", {}).get(dtype, {})
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:

@@ -104,12 +104,12 @@ def cases(quick):
 
 def main(argv=None):
     args, repeats, batch_s, torch, lim = common.setup(__doc__, argv)
-    peak = (lim or {}).get("fma_gflops", {}).get("float32", {})
+    isa, peak = common.fma_peak(lim)
     rng = np.random.default_rng(0)
     results = []
     for nt in args.threads:
         peak_t = peak.get(str(nt))
-        print(f"\n== {nt} thread(s); float32 FMA peak "
+        print(f"\n== {nt} thread(s); float32 FMA peak ({isa}) "
               f"{peak_t if peak_t else 'not measured'} GFLOP/s")
         head = f"{'case':16s} {'peer':14s} {'median':>10s} {'GFLOP/s':>8s} {'%peak':>6s} {'vs fastnn':>9s}"
         print(head)

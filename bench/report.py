@@ -58,7 +58,9 @@ def _plots(gemm, train):
         return made
     if gemm:
         fig, ax = plt.subplots(figsize=(5, 3.4))
-        peak = (gemm.get("limits") or {}).get("fma_gflops", {}).get("float32", {})
+        lim = gemm.get("limits") or {}
+        peaks = [(isa, lim.get(key, {}).get("float32", {}))
+                 for isa, key in (("AVX2", "fma_gflops"), ("AVX-512", "fma_gflops_avx512"))]
         for nt in sorted({r["threads"] for r in gemm["results"]}):
             rows = [r for r in gemm["results"] if r["kind"] == "square" and r["threads"] == nt]
             xs = [r["shape"][0] for r in rows]
@@ -66,9 +68,11 @@ def _plots(gemm, train):
                 ys = [r["peers"][peer]["gflops"] for r in rows if peer in r["peers"]]
                 if ys and len(ys) == len(xs):
                     ax.plot(xs, ys, style, label=f"{peer}, {nt}T")
-            if str(nt) in peak:
-                ax.axhline(peak[str(nt)], color="gray", lw=0.8)
-                ax.text(xs[0] if xs else 256, peak[str(nt)], f" FMA peak {nt}T", va="bottom", fontsize=7)
+            for isa, peak in peaks:
+                if str(nt) in peak:
+                    ax.axhline(peak[str(nt)], color="gray", lw=0.8)
+                    ax.text(xs[0] if xs else 256, peak[str(nt)], f" {isa} FMA peak {nt}T",
+                            va="bottom", fontsize=7)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("n (n×n·n×n, float32)")
         ax.set_ylabel("GFLOP/s")

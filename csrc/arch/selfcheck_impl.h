@@ -95,6 +95,35 @@ static const char *FN(check_gemm)(const GEMM_ARCH *g)
                     return what[mode];
             }
     }
+    /* few columns: kernel_rows on A's rows in place, with B copied into a
+     * panel as wide as n in whole vectors */
+    {
+        const int w = (n + g->vl - 1) / g->vl * g->vl;
+        for (int k = 0; k < KC; k++)
+            for (int j = 0; j < w; j++)
+                Bp[k * w + j] = j < n ? B[j * KC + k] : 0;
+        {
+            memcpy(C, C0, sizeof(C));
+            TILE_EPI ep = {FNN_EPI_FORWARD, FNN_ACT_RELU, 0, bias, NULL, 0};
+            const int mm = m;
+            g->kernel_rows(KC, A, KC, Bp, C, LDC, 1, (T)0.5, &ep, mm, n);
+            for (int i = 0; i < mr; i++)
+                for (int j = 0; j < LDC; j++) {
+                    T got = C[i * LDC + j];
+                    if (i >= mm || j >= n) {
+                        if (got != C0[i * LDC + j])
+                            return "gemm: few-columns kernel wrote outside its rows";
+                        continue;
+                    }
+                    long double v = 0;
+                    for (int k = 0; k < KC; k++)
+                        v += (long double)A[i * KC + k] * B[j * KC + k];
+                    v += (long double)0.5 * C0[i * LDC + j] + bias[j];
+                    if (!FN(close)(got, v > 0 ? v : 0))
+                        return "gemm: kernel_rows";
+                }
+        }
+    }
     /* one row against many, both layouts */
     enum { NROWS = 23 };
     T out[NROWS];

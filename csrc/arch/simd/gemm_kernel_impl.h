@@ -7,6 +7,7 @@
  *              acc[i][j]) for i < m, j < n: a tile cut by the matrix edge
  *              stores through lane masks, so every element of C gets the same
  *              arithmetic wherever it sits;
+ *   ukernel_rows  the same tile from rows of A in place (few columns);
  *   dot_rows   out[j] = Σ_k a[k]·B[j·ldb + k]  (one row times Bᵀ);
  *   axpy_rows  out[j] = Σ_k a[k]·B[k·ldb + j]  (one row times B).
  * Needs act_impl.h (the epilogue's activations). */
