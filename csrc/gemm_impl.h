@@ -124,6 +124,22 @@ static void F(pack_b)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn
     }
 }
 
+/* The job's epilogue for the tile at (i, j) of C, in *te; NULL without one. */
+static const F(fnn_tile_epi) *F(tile_epi)(const F(gemm_job) *job, fnn_int i, fnn_int j,
+                                           F(fnn_tile_epi) *te)
+{
+    const fnn_epilogue *ep = job->ep;
+    if (!ep)
+        return NULL;
+    te->mode = ep->mode;
+    te->act = ep->act;
+    te->slope = (REAL)ep->slope;
+    te->bias = ep->bias ? (const REAL *)ep->bias + j : NULL;
+    te->saved = ep->saved ? (const REAL *)ep->saved + i * ep->lds + j : NULL;
+    te->lds = ep->lds;
+    return te;
+}
+
 /* One MR×NR tile at (i, j) of C, m×n of it inside C: a tile cut by the
  * matrix edge stores through the micro-kernel's lane masks, so every element
  * is computed alike. */
@@ -134,18 +150,9 @@ static void F(run_tile)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, f
     REAL *c = job->C + i * job->ldc + j;
     int load_c = first ? job->beta != 0 : 1;
     REAL beta = first ? job->beta : 1;
-    F(fnn_tile_epi) te, *tep = NULL;
-    const fnn_epilogue *ep = job->ep;
-    if (last && ep) {
-        te.mode = ep->mode;
-        te.act = ep->act;
-        te.slope = (REAL)ep->slope;
-        te.bias = ep->bias ? (const REAL *)ep->bias + j : NULL;
-        te.saved = ep->saved ? (const REAL *)ep->saved + i * ep->lds + j : NULL;
-        te.lds = ep->lds;
-        tep = &te;
-    }
-    arch->kernel(kc, Ap, Bp, c, job->ldc, load_c, beta, tep, m, n);
+    F(fnn_tile_epi) te;
+    arch->kernel(kc, Ap, Bp, c, job->ldc, load_c, beta, last ? F(tile_epi)(job, i, j, &te) : NULL,
+                 m, n);
 }
 
 /* The K block: at most arch->kc, the same for every block, chosen from K. */
@@ -337,15 +344,14 @@ static fnn_status F(small_m_part)(void *ctx, int part, int nparts)
  * layer with few outputs, like a 10-class head): packing A would cost more
  * than the arithmetic, so op(B) is packed into one panel (all of K) as wide
  * as N rounded up to whole vectors, and each block of MR rows of A goes
- * through the micro-kernel in place (kernel_rows), epilogue included. The last, shorter block is copied into a
- * padded one. Parts are blocks of rows. */
+ * through the micro-kernel in place (kernel_rows), epilogue included. The
+ * last, shorter block is copied into a padded one. Parts are blocks of rows. */
 static fnn_status F(small_n_part)(void *ctx, int part, int nparts)
 {
     const F(gemm_job) *job = ctx;
     const FN(fnn_gemm_arch) *arch = job->arch;
     const fnn_int M = job->M, K = job->K, mr = arch->mr;
     const fnn_int blocks = (M + mr - 1) / mr;
-    const fnn_epilogue *ep = job->ep;
     for (fnn_int blk = blocks * part / nparts; blk < blocks * (part + 1) / nparts; blk++) {
         const fnn_int i = blk * mr;
         const int m = M - i < mr ? (int)(M - i) : (int)mr;
@@ -360,18 +366,9 @@ static fnn_status F(small_n_part)(void *ctx, int part, int nparts)
             a = pad;
             lda = K;
         }
-        F(fnn_tile_epi) te, *tep = NULL;
-        if (ep) {
-            te.mode = ep->mode;
-            te.act = ep->act;
-            te.slope = (REAL)ep->slope;
-            te.bias = ep->bias ? (const REAL *)ep->bias : NULL;
-            te.saved = ep->saved ? (const REAL *)ep->saved + i * ep->lds : NULL;
-            te.lds = ep->lds;
-            tep = &te;
-        }
+        F(fnn_tile_epi) te;
         arch->kernel_rows(K, a, lda, job->Bp, job->C + i * job->ldc, job->ldc, job->beta != 0,
-                          job->beta, tep, m, (int)job->N);
+                          job->beta, F(tile_epi)(job, i, 0, &te), m, (int)job->N);
     }
     return FNN_OK;
 }
