@@ -123,13 +123,52 @@ static inline __attribute__((always_inline)) void FN(rows_pass)(
     }
 }
 
+/* One vector of columns from rows of A in place: the rows' products for even
+ * and odd k go to two sets of accumulators (one FMA chain per row would
+ * leave the FMA units waiting on each other's latency), added at the end. */
+static inline __attribute__((always_inline)) void FN(rows_one_vector)(
+    fnn_int kc, const T *restrict A, fnn_int lda, const T *restrict Bp, T *restrict C,
+    fnn_int ldc, int load_c, T beta, const TILE_EPI *ep, int m, int n)
+{
+    enum { R = ROWS_PER_PASS };
+    for (int r0 = 0; r0 < KER_MR && r0 < m; r0 += R) {
+        const T *a = A + r0 * lda;
+        V even[R], odd[R];
+#pragma GCC unroll 16
+        for (int i = 0; i < R; i++)
+            even[i] = odd[i] = vzero();
+        fnn_int k = 0;
+        for (; k + 2 <= kc; k += 2) {
+            V b0 = vload(Bp + k * VL), b1 = vload(Bp + (k + 1) * VL);
+#pragma GCC unroll 16
+            for (int i = 0; i < R; i++) {
+                even[i] = vfmadd(vbcast(a + i * lda + k), b0, even[i]);
+                odd[i] = vfmadd(vbcast(a + i * lda + k + 1), b1, odd[i]);
+            }
+        }
+        if (k < kc) {
+            V b0 = vload(Bp + k * VL);
+#pragma GCC unroll 16
+            for (int i = 0; i < R; i++)
+                even[i] = vfmadd(vbcast(a + i * lda + k), b0, even[i]);
+        }
+        const V vbeta = vset1(beta), vslope = vset1(ep ? ep->slope : (T)0);
+        for (int i = 0; i < R && r0 + i < m; i++) {
+            const T *bias = ep && ep->bias ? ep->bias : NULL;
+            const T *saved = ep && ep->saved ? ep->saved + (r0 + i) * ep->lds : NULL;
+            FN(finish_vec)(C + (r0 + i) * ldc, vadd(even[i], odd[i]), n, load_c, vbeta, ep, vslope,
+                           bias, saved);
+        }
+    }
+}
+
 /* B's panel is round_up(n, VL) wide: as many vectors as the n columns need */
 static void FN(ukernel_rows)(fnn_int kc, const T *restrict A, fnn_int lda, const T *restrict Bp,
                              T *restrict C, fnn_int ldc, int load_c, T beta, const TILE_EPI *ep,
                              int m, int n)
 {
     switch ((n + VL - 1) / VL) {
-    case 1: FN(rows_pass)(kc, A, lda, Bp, C, ldc, load_c, beta, ep, m, n, 1); break;
+    case 1: FN(rows_one_vector)(kc, A, lda, Bp, C, ldc, load_c, beta, ep, m, n); break;
 #if KER_NV > 1
     case 2: FN(rows_pass)(kc, A, lda, Bp, C, ldc, load_c, beta, ep, m, n, 2); break;
 #endif
