@@ -36,9 +36,7 @@ cdef bytes _entry_name(name):
 
 def get_simd():
     """Name of the kernel-table entry in use, e.g. 'avx2' or 'generic'."""
-    name = fnn_simd_current().decode()
-    _raise_simd_warning()
-    return name
+    return fnn_simd_current().decode()
 
 
 def simd_supported(name):
