@@ -142,6 +142,30 @@ fnn_status fnn_linear_grad_weight_d(fnn_int M, fnn_int N, fnn_int K,
                                     const double *X, fnn_int ldx, double beta,
                                     double *dW, fnn_int lddw, double *db);
 
+/* Backward of a Linear layer y = act(x·Wᵀ + b) in one call (the shapes and
+ * layouts; the arrays are the function's arguments):
+ *   dz = dy ⊙ act'(y)        act' from the output y, as the GEMM epilogue's
+ *   dW = dzᵀ·x + beta·dW     dW N×K (ld K); db = Σ_rows dz + beta·db (or NULL)
+ *   dx = (dz·W) ⊙ x_act'(x)  dx M×K (ld K), skipped when dx is NULL; x_act is
+ *                            the activation whose output x is (identity: none)
+ * dy M×N (ld lddy), y M×N (ld ldy; read only when act is not identity),
+ * x M×K (ld ldx), W N×K (ld ldw), or K×N when w_trans. act and x_act:
+ * identity, relu, leaky_relu (slope >= 0), sigmoid or tanh. */
+typedef struct {
+    fnn_int M, N, K;
+    fnn_int lddy, ldy, ldx, ldw;
+    int w_trans;
+    fnn_act act, x_act;
+    double slope, x_slope;
+} fnn_linear_grad;
+
+fnn_status fnn_linear_backward_s(const fnn_linear_grad *g, const float *dy, const float *y,
+                                 const float *x, const float *W, float beta, float *dW,
+                                 float *db, float *dx);
+fnn_status fnn_linear_backward_d(const fnn_linear_grad *g, const double *dy, const double *y,
+                                 const double *x, const double *W, double beta, double *dW,
+                                 double *db, double *dx);
+
 /* ---- elementwise activation kernels (activation.c) --------------------
  *
  * n contiguous elements; outputs may be the very same buffer as an input (in

@@ -195,8 +195,11 @@ static inline uint32_t fnn_draw24(uint32_t seed_lo, uint32_t k, uint32_t lo)
 
 #include "arch/arch.h"
 
-/* Per-thread, 64-byte aligned scratch that only grows (slot 0..5). Returns
- * NULL if it cannot be allocated. Lives as long as the thread. */
+/* Per-thread, 64-byte aligned scratch that only grows (slot 0..6). Returns
+ * NULL if it cannot be allocated. Lives as long as the thread. Slots 0-5
+ * belong to the kernels' inner loops (GEMM packing, softmax rows, partial
+ * sums); slot 6 to the caller of fnn_linear_backward (its dz). */
+#define FNN_SCRATCH_LINEAR_DZ 6
 void *fnn_scratch(int slot, size_t bytes);
 
 #endif /* FASTNN_INTERNAL_H */

@@ -74,6 +74,19 @@ cdef extern from "fastnn.h" nogil:
                                         const double *X, fnn_int ldx, double beta,
                                         double *dW, fnn_int lddw, double *db)
 
+    ctypedef struct fnn_linear_grad:
+        fnn_int M, N, K
+        fnn_int lddy, ldy, ldx, ldw
+        int w_trans
+        fnn_act act, x_act
+        double slope, x_slope
+    fnn_status fnn_linear_backward_s(const fnn_linear_grad *g, const float *dy, const float *y,
+                                     const float *x, const float *W, float beta, float *dW,
+                                     float *db, float *dx)
+    fnn_status fnn_linear_backward_d(const fnn_linear_grad *g, const double *dy,
+                                     const double *y, const double *x, const double *W,
+                                     double beta, double *dW, double *db, double *dx)
+
     fnn_status fnn_act_forward_s(fnn_act act, const fnn_act_param *p, fnn_int n,
                                  const float *x, float *y)
     fnn_status fnn_act_forward_d(fnn_act act, const fnn_act_param *p, fnn_int n,

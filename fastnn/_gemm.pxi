@@ -1,6 +1,5 @@
-# Bindings of csrc/gemm.c (and the activation derivative of csrc/activation.c
-# that linear_backward applies first, from _activation.pxi): matmul, linear,
-# linear_backward.
+# Bindings of csrc/gemm.c: matmul, linear, linear_backward (each one C call
+# after the argument checks).
 
 
 cdef int _gemm(bint ta, bint tb, fnn_int M, fnn_int N, fnn_int K,
@@ -258,48 +257,43 @@ def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_s
     else:
         db = _check_out(grad_bias, "grad_bias", (N,), G, inputs + (dW,), names + ("grad_weight",))
 
-    # dz = grad_out ⊙ act'(y), row-major M×N
-    cdef Layout lz, lx, lw
-    cdef cnp.ndarray dz
-    if act != FNN_ACT_IDENTITY:
-        dz = cnp.PyArray_EMPTY(2, [M, N], cnp.PyArray_TYPE(G), 0)
-        _act_kernel(act, slope, 1.0, 20.0, _c_order(_as_matrix(S, M, N)),
-                    _c_order(_as_matrix(G, M, N)), False, dz)
-        lz.ld = max(N, 1)
-    else:
-        dz = _rowmajor(_as_matrix(G, M, N), &lz, False)
+    cdef Layout ly, lg, lx, lw
+    cdef fnn_linear_grad a
+    G = _rowmajor(_as_matrix(G, M, N), &lg, False)
     X = _rowmajor(_as_matrix(X, M, K), &lx, False)
-
-    # dW = dzᵀ · x and db = Σ_rows dz, one call
-    cdef double beta = 1.0 if acc else 0.0
-    cdef void *pz = cnp.PyArray_DATA(dz)
+    W = _rowmajor(W, &lw, True)
+    a.M, a.N, a.K = M, N, K
+    a.lddy, a.ldx, a.ldw, a.w_trans = lg.ld, lx.ld, lw.ld, lw.flipped
+    a.act, a.x_act, a.slope, a.x_slope = act, iact, slope, islope
+    a.ldy = 1
+    cdef void *py = NULL
+    if S is not None:
+        S = _rowmajor(_as_matrix(S, M, N), &ly, False)
+        a.ldy = ly.ld
+        py = cnp.PyArray_DATA(S)
+    cdef cnp.ndarray gx = None
+    cdef void *pgx = NULL
+    if need_input_grad:
+        gx = cnp.PyArray_EMPTY(2, [M, K], cnp.PyArray_TYPE(G), 0)
+        pgx = cnp.PyArray_DATA(gx)
+    cdef void *pg = cnp.PyArray_DATA(G)
     cdef void *px = cnp.PyArray_DATA(X)
-    cdef void *pw = cnp.PyArray_DATA(dW)
-    cdef void *pb = cnp.PyArray_DATA(db)
+    cdef void *pw = cnp.PyArray_DATA(W)
+    cdef void *pdw = cnp.PyArray_DATA(dW)
+    cdef void *pdb = cnp.PyArray_DATA(db)
+    cdef double beta = 1.0 if acc else 0.0
     cdef fnn_status st
     if cnp.PyArray_TYPE(G) == cnp.NPY_FLOAT32:
         with nogil:
-            st = fnn_linear_grad_weight_s(M, N, K, <const float *>pz, lz.ld, <const float *>px,
-                                          lx.ld, <float>beta, <float *>pw, max(K, 1), <float *>pb)
+            st = fnn_linear_backward_s(&a, <const float *>pg, <const float *>py,
+                                       <const float *>px, <const float *>pw, <float>beta,
+                                       <float *>pdw, <float *>pdb, <float *>pgx)
     else:
         with nogil:
-            st = fnn_linear_grad_weight_d(M, N, K, <const double *>pz, lz.ld, <const double *>px,
-                                          lx.ld, beta, <double *>pw, max(K, 1), <double *>pb)
+            st = fnn_linear_backward_d(&a, <const double *>pg, <const double *>py,
+                                       <const double *>px, <const double *>pw, beta,
+                                       <double *>pdw, <double *>pdb, <double *>pgx)
     _check_status(st)
-
-    if not need_input_grad:
-        return None, dW, db
-    # grad_x = (dz · W) ⊙ input_act'(x)
-    cdef fnn_epilogue ep
-    ep.mode = FNN_EPI_GRAD
-    ep.act = iact
-    ep.slope = islope
-    ep.bias = NULL
-    ep.saved = px
-    ep.lds = lx.ld
-    cdef cnp.ndarray gx = cnp.PyArray_EMPTY(2, [M, K], cnp.PyArray_TYPE(G), 0)
-    W = _rowmajor(W, &lw, True)
-    _gemm(0, lw.flipped, M, K, N, dz, lz.ld, W, lw.ld, 0.0, gx, max(K, 1), &ep)
-    if X0.ndim != 2:
+    if gx is not None and X0.ndim != 2:
         gx = gx.reshape(_shp(X0))
     return gx, dW, db

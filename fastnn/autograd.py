@@ -3,12 +3,19 @@ Node holding what its backward needs; Tensor.backward() walks the nodes in
 reverse topological order once.
 
 A Node subclass implements ``backward(grad)`` returning one gradient (a numpy
-array or None) per entry of ``inputs``. Gradients reaching a leaf tensor that
-requires grad are added into its ``.grad`` (accumulating across calls, as in
-PyTorch); non-leaf tensors keep theirs only after ``retain_grad()``.
+array or None) per entry of ``inputs``; the engine (run_backward) alone puts
+gradients into ``.grad``: those reaching a leaf tensor that requires grad are
+added into it (accumulating across calls, as in PyTorch); non-leaf tensors
+keep theirs only after ``retain_grad()``. A node whose kernel can write a
+leaf's gradient in place (Linear's) says so with ``writes_leaf_grads`` and is
+handed the buffers by the engine.
+
+This module imports nothing from fastnn: tensors reach it as objects with
+``_data``, ``grad``, ``requires_grad``, ``_node``, ``_retain`` and ``_make``.
 """
 import functools
 import itertools
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -62,6 +69,9 @@ class Node:
     consumers, except after an in-place op rebased the tensor (see
     ``rebase_in_place``)."""
     __slots__ = ("inputs", "freed", "seq")
+    # True: backward(grad, sinks) gets, per input, None or a leaf's gradient
+    # buffer (buffer, accumulate) to write into, and returns WRITTEN for it
+    writes_leaf_grads = False
 
     def __init__(self, inputs):
         self.inputs = inputs
@@ -119,43 +129,6 @@ def _producer(t, consumer):
     return t
 
 
-def _topological(root_node):
-    """Nodes reachable from root_node, each after every node that consumes
-    its output (so that its incoming gradient is complete when it runs)."""
-    order, seen = [], {id(root_node)}
-    stack = [root_node]
-    # iterative post-order: a node is emitted after all of its inputs' nodes
-    while stack:
-        node = stack[-1]
-        pushed = False
-        for t in node.inputs:
-            if t is not None:
-                n = t._node
-                if n is not None and n.seq > node.seq:
-                    n = _producer(t, node)._node
-                if n is not None and id(n) not in seen:
-                    seen.add(id(n))
-                    stack.append(n)
-                    pushed = True
-                    break
-        if not pushed:
-            order.append(stack.pop())
-    order.reverse()
-    return order
-
-
-def _accumulate_leaf(tensor, g):
-    data = tensor._data
-    if g.shape != data.shape:
-        g = np.broadcast_to(g, data.shape)
-    if tensor.grad is None:
-        grad = np.empty(data.shape, dtype=data.dtype)
-        grad[...] = g
-        tensor.grad = type(tensor)._make.__func__(_tensor_type(), grad)
-    else:
-        tensor.grad._data += g
-
-
 def zero_grads(params, set_to_none=True):
     """Module.zero_grad and Optimizer.zero_grad: drop each tensor's .grad
     (set_to_none) or fill it with zeros."""
@@ -168,29 +141,50 @@ def zero_grads(params, set_to_none=True):
             p.grad._data[...] = 0
 
 
-def _tensor_type():
-    from .tensor import Tensor
-    globals()["_tensor_type"] = lambda: Tensor
-    return Tensor
+# ---- the engine -----------------------------------------------------------------
+# Only the engine puts gradients into .grad. A node returns one gradient per
+# input. A node whose kernel can write a leaf's gradient itself (Linear's)
+# sets writes_leaf_grads and is handed, per input, None or a sink for that
+# leaf (see _leaf_sink); for a sink it returns WRITTEN (it wrote the buffer)
+# or an array: a new one the engine adopts as .grad when the sink had no
+# buffer, else one the engine adds in as usual.
+
+class _Written:
+    def __repr__(self):
+        return "WRITTEN"
 
 
-def _chain(root_node):
-    """The nodes from root_node down, if the graph is a single chain (each
-    node's output feeds exactly one later node and each node has at most one
-    input that came from a node); else None. MLPs built from Sequential are
-    chains, and walking one needs no topological sort."""
-    chain = []
-    node = root_node
-    while node is not None:
-        nxt = None
-        for t in node.inputs:
-            if t is not None and t._node is not None:
-                if nxt is not None:
-                    return None
-                nxt = t._node if t._node.seq < node.seq else _producer(t, node)._node
-        chain.append(node)
-        node = nxt
-    return chain
+WRITTEN = _Written()
+
+
+def _leaf_sink(t):
+    """(buffer, accumulate) for leaf t: t.grad's array to add into, or (None,
+    False) when t has no .grad yet (the node returns a new array, which
+    becomes t.grad without a copy). None when t.grad cannot take a kernel's
+    output (another shape, dtype or layout)."""
+    grad = t.grad
+    if grad is None:
+        return _NO_BUFFER
+    a = grad._data
+    data = t._data
+    if a.shape == data.shape and a.dtype == data.dtype and a.flags.c_contiguous \
+            and a.flags.writeable:
+        return (a, True)
+    return None
+
+
+_NO_BUFFER = (None, False)
+
+
+def _accumulate_leaf(t, g):
+    """Add gradient g (an array broadcastable to t) into t.grad."""
+    if t.grad is None:
+        data = t._data
+        grad = np.empty(data.shape, dtype=data.dtype)
+        grad[...] = g
+        t.grad = t._make(grad)
+    else:
+        t.grad._data += g
 
 
 def _freed_error(node):
@@ -199,57 +193,55 @@ def _freed_error(node):
         "freed): call backward(retain_graph=True) the first time if you need to backward twice")
 
 
-def _deliver(node, grads):
-    """Add the gradients for leaves (and retained tensors) into .grad; return
-    [(producing node, gradient)] for the inputs that came from nodes."""
-    onward = []
-    for t, gi in zip(node.inputs, grads):
-        if t is None or gi is None:
-            continue
-        if t._node is not None and t._node.seq > node.seq:
-            t = _producer(t, node)
-        if t._node is None:
-            if t.requires_grad:
-                _accumulate_leaf(t, gi)
-            continue
-        if t._retain:
-            _accumulate_leaf(t, gi)
-        onward.append((t._node, gi))
-    return onward
-
-
 def run_backward(root, grad, retain_graph=False):
-    """Backpropagate ``grad`` (an array shaped like root) from ``root``."""
+    """Backpropagate ``grad`` (an array shaped like root) from ``root``.
+
+    Nodes run from the most recently recorded down (a heap on ``seq``): a
+    node's producers were recorded before it, so when a node runs, every node
+    that consumes its output has already run and sent it its gradient (the
+    sum of them, in ``pending``). After an in-place rebase the edges are read
+    through ``_producer``, which keeps that order true."""
     if root._node is None:
         if root.requires_grad:
             _accumulate_leaf(root, grad)
         return
-    chain = _chain(root._node)
-    if chain is not None:
-        g = grad
-        for node in chain:
-            if node.freed:
-                raise _freed_error(node)
-            onward = _deliver(node, node.backward(g))
-            g = onward[0][1] if onward else None
-            if not retain_graph:
-                node.release()
-            if g is None:
-                break
-        return
-    order = _topological(root._node)
-    pending = {id(root._node): grad}
-    for node in order:
-        g = pending.pop(id(node), None)
-        if g is None:
-            continue
+    pending = {root._node: grad}
+    heap = [(-root._node.seq, root._node)]
+    while heap:
+        node = heappop(heap)[1]
+        g = pending.pop(node)
         if node.freed:
             raise _freed_error(node)
-        for producer, gi in _deliver(node, node.backward(g)):
-            key = id(producer)
-            if key in pending:
-                pending[key] = pending[key] + gi
+        if node.writes_leaf_grads:
+            # leaves are never rebased (in-place ops refuse them): no _producer
+            sinks = [_leaf_sink(t) if t is not None and t._node is None and t.requires_grad
+                     else None for t in node.inputs]
+            grads = node.backward(g, sinks)
+        else:
+            sinks = None
+            grads = node.backward(g)
+        i = -1
+        for t, gi in zip(node.inputs, grads):
+            i += 1
+            if t is None or gi is None or gi is WRITTEN:
+                continue
+            n = t._node
+            if n is not None and n.seq > node.seq:
+                t = _producer(t, node)
+                n = t._node
+            if n is None:
+                if sinks is not None and sinks[i] is _NO_BUFFER:
+                    t.grad = t._make(gi)            # a new array from the kernel: adopted
+                elif t.requires_grad:
+                    _accumulate_leaf(t, gi)
+                continue
+            if t._retain:
+                _accumulate_leaf(t, gi)
+            prev = pending.get(n)
+            if prev is None:
+                pending[n] = gi
+                heappush(heap, (-n.seq, n))
             else:
-                pending[key] = gi
+                pending[n] = prev + gi
         if not retain_graph:
             node.release()

@@ -2,6 +2,10 @@
 fastnn kernel) for the arithmetic. Tensor's operators and methods and the
 functions fastnn.exp, fastnn.matmul, ... all come here.
 
+Inputs are recognised as TensorBase and results are made
+by TensorBase._make, which returns fastnn.Tensor: this module does not import
+fastnn.tensor (whose operators call into it).
+
 Binary ops broadcast as numpy does; their gradients are summed back to each
 input's shape. Python numbers mix with any tensor; an integer tensor with a
 float one takes the float dtype; float32 with float64 raises TypeError.
@@ -13,28 +17,17 @@ import numpy as np
 
 from . import _C
 from .autograd import Node, needs_grad
-from .tensor import Tensor, _FLOATS, _to_array
+from .tensor_base import _FLOATS, TensorBase, _dim, _to_array
 
-_make = Tensor._make
+_make = TensorBase._make
 
 
 # ---- operands ---------------------------------------------------------------
 
-def _dim(d, ndim, name="dim"):
-    """`d` as a dimension index of a tensor with `ndim` dims (negative counts
-    from the end), as PyTorch takes it; TypeError, or numpy's AxisError (a
-    ValueError and an IndexError), naming the argument otherwise."""
-    if isinstance(d, builtins.bool) or not isinstance(d, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(d).__name__}")
-    n = builtins.max(ndim, 1)
-    if not -n <= d < n:
-        raise np.exceptions.AxisError(f"{name}={d} is out of range: expected a dimension in "
-                                      f"[{-n}, {n - 1}] for a tensor of {ndim} dimension(s)")
-    return int(d) % n
 
 
 def _array(x):
-    if isinstance(x, Tensor):
+    if isinstance(x, TensorBase):
         return x._data
     if isinstance(x, np.ndarray):
         return x
@@ -43,8 +36,8 @@ def _array(x):
 
 def _pair(a, b):
     """The arrays of a binary op under fastnn's dtype rules."""
-    A = a._data if isinstance(a, Tensor) else a
-    B = b._data if isinstance(b, Tensor) else b
+    A = a._data if isinstance(a, TensorBase) else a
+    B = b._data if isinstance(b, TensorBase) else b
     ta = isinstance(A, np.ndarray)
     tb = isinstance(B, np.ndarray)
     if ta and tb:
@@ -81,7 +74,7 @@ def _unbroadcast(g, shape):
 
 def _grad_inputs(*xs):
     """The tensors among xs that need gradients, None in the other places."""
-    return tuple(x if isinstance(x, Tensor) and x.requires_grad else None for x in xs)
+    return tuple(x if isinstance(x, TensorBase) and x.requires_grad else None for x in xs)
 
 
 # ---- arithmetic ---------------------------------------------------------------
@@ -368,7 +361,7 @@ def flatten(a, start_dim=0, end_dim=-1):
         return reshape(a, 1)
     s, e = _dim(start_dim, n, "start_dim"), _dim(end_dim, n, "end_dim")
     if e == s:
-        return a if isinstance(a, Tensor) else _make(_array(a))
+        return a if isinstance(a, TensorBase) else _make(_array(a))
     new = shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:]
     return reshape(a, new)
 
@@ -544,7 +537,7 @@ class _MaxResult(tuple):
 def max(a, dim=None, keepdim=False):  # noqa: A001
     """max(x): the largest element; max(x, dim): (values, indices) along dim;
     max(x, other): the elementwise maximum (as torch.max)."""
-    if isinstance(dim, (Tensor, np.ndarray, float)):
+    if isinstance(dim, (TensorBase, np.ndarray, float)):
         return maximum(a, dim)
     A = _array(a)
     if dim is not None:
@@ -584,7 +577,7 @@ def cast(a, dtype, copy=False):
     """`a` converted to dtype; the gradient flows back converted (float to float)."""
     A = _array(a)
     if A.dtype == dtype and not copy:
-        return a if isinstance(a, Tensor) else _make(A)
+        return a if isinstance(a, TensorBase) else _make(A)
     out = A.astype(dtype, copy=True)
     if dtype in _FLOATS and needs_grad(a):
         return _make(out, _CastBackward((a,), A.dtype))
@@ -608,7 +601,7 @@ def plain_index(index):
     """An index with tensors replaced by their arrays (and ranges by arrays)."""
     if isinstance(index, tuple):
         return tuple(plain_index(i) for i in index)
-    if isinstance(index, Tensor):
+    if isinstance(index, TensorBase):
         return index._data
     if isinstance(index, range):
         return np.arange(index.start, index.stop, index.step)
@@ -644,5 +637,5 @@ def getitem(a, index):
 
 def where(condition, a, b):
     C = _array(condition).astype(np.bool_)
-    return add(mul(a, _make(C.astype(_array(a).dtype if isinstance(a, Tensor) else np.float32))),
-               mul(b, _make((~C).astype(_array(b).dtype if isinstance(b, Tensor) else np.float32))))
+    return add(mul(a, _make(C.astype(_array(a).dtype if isinstance(a, TensorBase) else np.float32))),
+               mul(b, _make((~C).astype(_array(b).dtype if isinstance(b, TensorBase) else np.float32))))

@@ -159,6 +159,71 @@ def test_fused_equals_unfused(rng):
     np.testing.assert_allclose(fused.numpy(), unfused.numpy(), rtol=1e-6, atol=1e-6)
 
 
+class CountingC:
+    """Stands in for the kernels module that nn.functional calls, counting
+    the calls of each kernel."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, {}
+
+    def __getattr__(self, name):
+        fn = getattr(self.real, name)
+
+        def counted(*args, **kwargs):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return fn(*args, **kwargs)
+        return counted
+
+
+class ScaledLinear(nn.Linear):
+    """A Linear subclass with its own forward: must not be fused."""
+
+    def forward(self, input):
+        return super().forward(input) * 2.0
+
+
+class TaggedLinear(nn.Linear):
+    """A Linear subclass that keeps Linear's forward: fused like Linear."""
+    tag = "mine"
+
+
+@pytest.mark.parametrize("linear_cls, fused", [(nn.Linear, True), (TaggedLinear, True),
+                                               (ScaledLinear, False)])
+def test_fusion_is_one_kernel_call_and_one_node(rng, monkeypatch, linear_cls, fused):
+    fnn.manual_seed(3)
+    net = nn.Sequential(linear_cls(5, 4), nn.ReLU())
+    counter = CountingC(F._C)
+    monkeypatch.setattr(F, "_C", counter)
+    relu_calls = []
+    monkeypatch.setattr(nn.ReLU, "forward", lambda self, x: relu_calls.append(1) or F.relu(x))
+    x = fnn.tensor(rng.standard_normal((3, 5)).astype(np.float32), requires_grad=True)
+    y = net(x)
+    W, b = net[0].weight.numpy(), net[0].bias.numpy()
+    z = x.numpy() @ W.T + b
+    if fused:
+        assert counter.calls == {"linear": 1} and relu_calls == []
+        node = y.grad_fn
+        assert node.name == "LinearBackward" and node.act == "relu" and node.inputs[0] is x
+        np.testing.assert_allclose(y.numpy(), np.maximum(z, 0), rtol=1e-6, atol=1e-6)
+    else:
+        assert relu_calls == [1] and y.grad_fn.name != "LinearBackward"
+        np.testing.assert_allclose(y.numpy(), np.maximum(2 * z, 0), rtol=1e-6, atol=1e-6)
+    y.sum().backward()
+    if fused:
+        assert counter.calls == {"linear": 1, "linear_backward": 1}
+    assert x.grad is not None and net[0].weight.grad is not None
+
+
+def test_fusion_plan_follows_changes_to_the_sequential(rng):
+    fnn.manual_seed(4)
+    net = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    x = fnn.tensor(rng.standard_normal((2, 3)).astype(np.float32))
+    assert net(x).numpy().min() >= 0
+    net[1] = nn.Identity()              # the plan is rebuilt: no ReLU any more
+    W, b = net[0].weight.numpy(), net[0].bias.numpy()
+    np.testing.assert_allclose(net(x).numpy(), x.numpy() @ W.T + b, rtol=1e-6, atol=1e-6)
+
+
 def test_module_registration_and_traversal():
     net = UserNet()
     names = [n for n, _ in net.named_parameters()]

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _C
 from .. import tensor_ops as _t
-from ..autograd import Node, _state as _ag_state, needs_grad, rebase_in_place
+from ..autograd import WRITTEN, Node, _state as _ag_state, needs_grad, rebase_in_place
 from ..tensor import Tensor, _FLOATS, default_generator
 
 _make = Tensor._make
@@ -29,39 +29,24 @@ def _arr(x, name):
 class LinearBackward(Node):
     """One call of the fused backward kernel: grad_x (times the derivative of
     the activation below, if any) and the weight and bias gradients. When the
-    weight and bias are leaves (parameters), their gradients are written, or
-    added, straight into .grad by the kernel."""
+    engine hands sinks holding the weight's and the bias's .grad, the kernel
+    adds into them in the same call; otherwise it returns new arrays, which
+    the engine adopts as .grad (no copy) or adds in."""
     __slots__ = ("x", "w", "y", "act", "slope")
+    writes_leaf_grads = True
 
-    def backward(self, g):
+    def backward(self, g, sinks):
         x_in, w_in, b_in = self.inputs
-        need_x = x_in is not None
-        act, y, slope = self.act, self.y, self.slope
-        if w_in is None or w_in._node is not None or (b_in is not None and b_in._node is not None):
-            gx, gw, gb = _C.linear_backward(g, self.x, self.w, y, act, slope, need_x)
-            return gx, gw if w_in is not None else None, gb if b_in is not None else None
-        wg = w_in.grad
-        bg = b_in.grad if b_in is not None else None
-        if wg is None and bg is None:       # fresh arrays: they become .grad as they are
-            gx, gw, gb = _C.linear_backward(g, self.x, self.w, y, act, slope, need_x)
-            w_in.grad = _make(gw)
-            if b_in is not None:
-                b_in.grad = _make(gb)
-            return gx, None, None
-        if wg is not None and (b_in is None or bg is not None) and _writable(wg, self.w) \
-                and (bg is None or _writable(bg, None)):
-            gb_buf = bg._data if bg is not None else np.empty(self.w.shape[0], self.w.dtype)
-            gx, _, _ = _C.linear_backward(g, self.x, self.w, y, act, slope, need_x, None, 0.01,
-                                          wg._data, gb_buf, True)
-            return gx, None, None
-        gx, gw, gb = _C.linear_backward(g, self.x, self.w, y, act, slope, need_x)
-        return gx, gw, (gb if b_in is not None else None)
-
-
-def _writable(grad, like):
-    a = grad._data
-    return (a.flags.c_contiguous and a.flags.writeable
-            and (like is None or (a.shape == like.shape and a.dtype == like.dtype)))
+        sw, sb = sinks[1], sinks[2]
+        if sw is not None and sw[1] and (b_in is None or (sb is not None and sb[1])):
+            # both gradients exist: the kernel adds into them
+            gb_buf = sb[0] if sb is not None else np.empty(self.w.shape[0], self.w.dtype)
+            gx, _, _ = _C.linear_backward(g, self.x, self.w, self.y, self.act, self.slope,
+                                          x_in is not None, None, 0.01, sw[0], gb_buf, True)
+            return gx, WRITTEN, (WRITTEN if b_in is not None else None)
+        gx, gw, gb = _C.linear_backward(g, self.x, self.w, self.y, self.act, self.slope,
+                                        x_in is not None)
+        return gx, (gw if w_in is not None else None), (gb if b_in is not None else None)
 
 
 def linear(input, weight, bias=None, activation=None, negative_slope=0.01):

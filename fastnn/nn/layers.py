@@ -8,7 +8,7 @@ import numpy as np
 
 from ..tensor import _as_dtype, _float_dtype, default_generator
 from . import functional as F
-from .module import Module, Parameter
+from .module import Module, Parameter, _structure
 
 
 class Linear(Module):
@@ -183,8 +183,10 @@ class Dropout(Module):
 class Sequential(Module):
     """Modules applied in order. Built from positional modules or one
     OrderedDict; supports add_module/append, indexing, slicing, len and
-    iteration. A Linear directly followed by ReLU, LeakyReLU (slope >= 0),
-    Sigmoid or Tanh runs as one fused kernel call."""
+    iteration. A Linear (or a subclass that keeps Linear's forward) directly
+    followed by ReLU, LeakyReLU (slope >= 0), Sigmoid or Tanh runs as one
+    fused kernel call and one autograd node (the activation module's own
+    forward is not called)."""
 
     def __init__(self, *args):
         super().__init__()
@@ -219,17 +221,39 @@ class Sequential(Module):
         key = list(self._modules)[idx]
         self.add_module(key, module)
 
-    def forward(self, input):
-        mods = list(self._modules.values())
-        i, n = 0, len(mods)
-        x = input
-        while i < n:
+    def _plan(self):
+        """[(module, activation or None)]: each Linear that may be fused (see
+        fusable_linear) paired with the fusable activation right after it,
+        cached until the structure of any module changes."""
+        cache = self.__dict__.get("_plan_cache")
+        if cache is not None and cache[0] == _structure[0]:
+            return cache[1]
+        mods = [m for m in self._modules.values() if m is not None]
+        plan, i = [], 0
+        while i < len(mods):
             m = mods[i]
-            nxt = mods[i + 1] if i + 1 < n else None
-            if (type(m) is Linear and isinstance(nxt, _Activation) and nxt.fused is not None):
-                x = F.linear(x, m.weight, m.bias, activation=nxt.fused, negative_slope=nxt.slope)
+            nxt = mods[i + 1] if i + 1 < len(mods) else None
+            if fusable_linear(m) and isinstance(nxt, _Activation) and nxt.fused is not None:
+                plan.append((m, nxt))
                 i += 2
-                continue
-            x = m(x)
-            i += 1
+            else:
+                plan.append((m, None))
+                i += 1
+        object.__setattr__(self, "_plan_cache", (_structure[0], plan))
+        return plan
+
+    def forward(self, input):
+        x = input
+        for m, act in self._plan():
+            if act is None:
+                x = m(x)
+            else:
+                x = F.linear(x, m.weight, m.bias, activation=act.fused, negative_slope=act.slope)
         return x
+
+
+def fusable_linear(module):
+    """True if Sequential may run `module` and the activation after it as one
+    fused kernel call: a Linear, or a subclass of it that keeps Linear's
+    forward (a subclass that overrides forward runs as written)."""
+    return isinstance(module, Linear) and type(module).forward is Linear.forward
