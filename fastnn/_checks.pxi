@@ -159,15 +159,22 @@ cdef cnp.ndarray _check_out(out, str name, tuple shape, cnp.ndarray like, tuple 
     cdef cnp.ndarray o = out
     if cnp.PyArray_TYPE(o) != cnp.PyArray_TYPE(like):
         raise TypeError(f"{name} must have dtype {like.dtype}, got {o.dtype}")
-    if _shp(o) != shape:
+    cdef Py_ssize_t i, nd = len(shape)
+    cdef bint same = cnp.PyArray_NDIM(o) == nd
+    i = 0
+    while same and i < nd:
+        same = cnp.PyArray_DIM(o, <int>i) == <cnp.npy_intp>shape[i]
+        i += 1
+    if not same:
         raise ValueError(f"{name} must have shape {shape}, got {_shp(o)}")
     if not (cnp.PyArray_IS_C_CONTIGUOUS(o) and cnp.PyArray_ISALIGNED(o)):
         raise ValueError(f"{name} must be C-contiguous and aligned")
     if not cnp.PyArray_ISWRITEABLE(o):
         raise ValueError(f"{name} is read-only")
-    for arr, arr_name in zip(inputs, input_names):
-        if arr is not None and _overlap(o, arr):
-            raise ValueError(f"{name} overlaps {arr_name}; pass a separate buffer")
+    for i in range(len(inputs)):
+        arr = inputs[i]
+        if arr is not None and _overlap(o, <cnp.ndarray>arr):
+            raise ValueError(f"{name} overlaps {input_names[i]}; pass a separate buffer")
     return o
 
 

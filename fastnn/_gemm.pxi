@@ -257,6 +257,19 @@ def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_s
     else:
         db = _check_out(grad_bias, "grad_bias", (N,), G, inputs + (dW,), names + ("grad_weight",))
 
+    return _linear_backward_run(M, G, X, W, S, act, slope, iact, islope, need_input_grad, dW, db,
+                                acc, X0)
+
+
+cdef tuple _linear_backward_run(fnn_int M, cnp.ndarray G, cnp.ndarray X, cnp.ndarray W,
+                                cnp.ndarray S,
+                                fnn_act act, double slope, fnn_act iact, double islope,
+                                bint need_input_grad, cnp.ndarray dW, cnp.ndarray db, bint acc,
+                                cnp.ndarray X0):
+    """The C call of linear_backward on checked operands: X (M, K) or (*, K),
+    G (M, N) likewise, W (N, K), S like G or None; dW (N, K) and db (N,)
+    C-contiguous outputs."""
+    cdef fnn_int N = W.shape[0], K = W.shape[1]
     cdef Layout ly, lg, lx, lw
     cdef fnn_linear_grad a
     G = _rowmajor(_as_matrix(G, M, N), &lg, False)
@@ -297,3 +310,48 @@ def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_s
     if gx is not None and X0.ndim != 2:
         gx = gx.reshape(_shp(X0))
     return gx, dW, db
+
+
+def linear_backward_into(cnp.ndarray grad_out, cnp.ndarray x, cnp.ndarray weight, saved,
+                         activation, double negative_slope, bint need_input_grad,
+                         cnp.ndarray grad_weight, cnp.ndarray grad_bias, bint accumulate):
+    """linear_backward for fastnn's own autograd (LinearBackward), the
+    trusted form: the weight and bias gradients go into grad_weight and
+    grad_bias (filled, or added into with accumulate), buffers the backward
+    engine owns (a .grad, or a parameter's home in the arena), and the
+    operands come from the layer's own forward. It skips what the public
+    function checks for a user's arrays (overlaps, array-likes, layouts of
+    outputs) and keeps the checks that keep memory safe: one float dtype,
+    shapes that agree, C-contiguous writeable outputs. Returns grad_x (or
+    None without need_input_grad)."""
+    cdef int t = cnp.PyArray_TYPE(grad_out)
+    if (t != cnp.NPY_FLOAT32 and t != cnp.NPY_FLOAT64) or cnp.PyArray_TYPE(x) != t or \
+            cnp.PyArray_TYPE(weight) != t or cnp.PyArray_TYPE(grad_weight) != t or \
+            cnp.PyArray_TYPE(grad_bias) != t:
+        raise TypeError("linear_backward_into: operands of one float dtype expected")
+    if weight.ndim != 2 or x.ndim < 1 or grad_out.ndim != x.ndim:
+        raise ValueError("linear_backward_into: weight must be 2-D, grad_out shaped like x")
+    cdef fnn_int N = weight.shape[0], K = weight.shape[1]
+    if x.shape[x.ndim - 1] != K or grad_out.shape[x.ndim - 1] != N or \
+            _shp(x)[:x.ndim - 1] != _shp(grad_out)[:x.ndim - 1]:
+        raise ValueError("linear_backward_into: shapes of grad_out, x and weight do not agree")
+    if grad_weight.ndim != 2 or grad_weight.shape[0] != N or grad_weight.shape[1] != K or \
+            grad_bias.ndim != 1 or grad_bias.shape[0] != N:
+        raise ValueError("linear_backward_into: grad_weight (N, K) and grad_bias (N,) expected")
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(grad_weight) and cnp.PyArray_ISWRITEABLE(grad_weight) and
+            cnp.PyArray_IS_C_CONTIGUOUS(grad_bias) and cnp.PyArray_ISWRITEABLE(grad_bias) and
+            cnp.PyArray_ISALIGNED(grad_weight) and cnp.PyArray_ISALIGNED(grad_bias)):
+        raise ValueError("linear_backward_into: outputs must be C-contiguous, aligned, writeable")
+    cdef fnn_act act = _activation(activation, "activation")
+    cdef cnp.ndarray S = None
+    if act != FNN_ACT_IDENTITY:
+        S = saved
+        if cnp.PyArray_TYPE(S) != t or _shp(S) != _shp(grad_out):
+            raise ValueError("linear_backward_into: saved must be shaped like grad_out")
+    if act == FNN_ACT_LEAKY_RELU and negative_slope < 0:
+        raise ValueError("linear_backward_into: negative_slope must be >= 0")
+    cdef fnn_int M = 1, i
+    for i in range(x.ndim - 1):
+        M *= x.shape[i]
+    return _linear_backward_run(M, grad_out, x, weight, S, act, negative_slope, FNN_ACT_IDENTITY,
+                                0.01, need_input_grad, grad_weight, grad_bias, accumulate, x)[0]

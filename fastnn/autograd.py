@@ -11,10 +11,12 @@ leaf's gradient in place (Linear's) says so with ``writes_leaf_grads`` and is
 handed the buffers by the engine.
 
 This module imports nothing from fastnn: tensors reach it as objects with
-``_data``, ``grad``, ``requires_grad``, ``_node``, ``_retain`` and ``_make``.
+``_data``, ``grad``, ``requires_grad``, ``_node``, ``_retain``, ``_make`` and
+``_grad_home`` (where a parameter's gradient lives in the arena).
 """
 import functools
 import itertools
+import sys
 from heapq import heappop, heappush
 
 import numpy as np
@@ -131,14 +133,19 @@ def _producer(t, consumer):
 
 def zero_grads(params, set_to_none=True):
     """Module.zero_grad and Optimizer.zero_grad: drop each tensor's .grad
-    (set_to_none) or fill it with zeros."""
+    (set_to_none) or fill it with zeros. A dropped .grad that lives in the
+    parameter arena (where the next backward writes) and that someone still
+    holds gets a copy of its values first, so it keeps them as in PyTorch."""
     for p in params:
-        if p.grad is None:
+        g = p.grad
+        if g is None:
             continue
         if set_to_none:
             p.grad = None
+            if sys.getrefcount(g) > 2 and g._data is p._grad_home():   # held: g and the argument
+                g._data = g._data.copy()
         else:
-            p.grad._data[...] = 0
+            g._data[...] = 0
 
 
 # ---- the engine -----------------------------------------------------------------
@@ -157,14 +164,27 @@ class _Written:
 WRITTEN = _Written()
 
 
+def _free_home(t):
+    """t's gradient home in the parameter arena if nothing else holds that
+    array (a .grad or a view of it kept from an earlier step must not
+    change), else None."""
+    home = t._grad_home()
+    if home is not None and sys.getrefcount(home) > 3:    # held: t, this name, the argument
+        return None
+    return home
+
+
 def _leaf_sink(t):
-    """(buffer, accumulate) for leaf t: t.grad's array to add into, or (None,
-    False) when t has no .grad yet (the node returns a new array, which
-    becomes t.grad without a copy). None when t.grad cannot take a kernel's
-    output (another shape, dtype or layout)."""
+    """(buffer, accumulate) for leaf t: t.grad's array to add into; when t
+    has no .grad yet, its free gradient home in the parameter arena to fill
+    (accumulate False; it becomes t.grad), or (None, False) otherwise (the
+    node returns a new array, which becomes t.grad without a copy). None
+    when t.grad cannot take a kernel's output (another shape, dtype or
+    layout)."""
     grad = t.grad
     if grad is None:
-        return _NO_BUFFER
+        home = _free_home(t)
+        return _NO_BUFFER if home is None else (home, False)
     a = grad._data
     data = t._data
     if a.shape == data.shape and a.dtype == data.dtype and a.flags.c_contiguous \
@@ -177,10 +197,13 @@ _NO_BUFFER = (None, False)
 
 
 def _accumulate_leaf(t, g):
-    """Add gradient g (an array broadcastable to t) into t.grad."""
+    """Add gradient g (an array broadcastable to t) into t.grad; a first
+    gradient goes to t's free home in the parameter arena when it has one."""
     if t.grad is None:
-        data = t._data
-        grad = np.empty(data.shape, dtype=data.dtype)
+        grad = _free_home(t)
+        if grad is None:
+            data = t._data
+            grad = np.empty(data.shape, dtype=data.dtype)
         grad[...] = g
         t.grad = t._make(grad)
     else:
@@ -223,15 +246,24 @@ def run_backward(root, grad, retain_graph=False):
         i = -1
         for t, gi in zip(node.inputs, grads):
             i += 1
-            if t is None or gi is None or gi is WRITTEN:
+            if t is None or gi is None:
+                continue
+            if gi is WRITTEN:                       # the node filled or added into the sink
+                buf, added = sinks[i]
+                if not added:
+                    t.grad = t._make(buf)
                 continue
             n = t._node
             if n is not None and n.seq > node.seq:
                 t = _producer(t, node)
                 n = t._node
             if n is None:
-                if sinks is not None and sinks[i] is _NO_BUFFER:
+                sink = sinks[i] if sinks is not None else None
+                if sink is _NO_BUFFER:
                     t.grad = t._make(gi)            # a new array from the kernel: adopted
+                elif sink is not None and not sink[1]:
+                    sink[0][...] = gi               # the node did not use its home: fill it
+                    t.grad = t._make(sink[0])
                 elif t.requires_grad:
                     _accumulate_leaf(t, gi)
                 continue

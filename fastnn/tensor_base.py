@@ -249,6 +249,11 @@ class TensorBase:
         self.requires_grad = builtin_bool(requires_grad)
         return self
 
+    def _grad_home(self):
+        """Where the engine puts this tensor's first gradient: None (a new
+        array); nn.Parameter answers with its home in the parameter arena."""
+        return None
+
     def retain_grad(self):
         """Keep .grad on this non-leaf tensor after backward."""
         if self._node is not None:

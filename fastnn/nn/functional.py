@@ -29,8 +29,9 @@ def _arr(x, name):
 class LinearBackward(Node):
     """One call of the fused backward kernel: grad_x (times the derivative of
     the activation below, if any) and the weight and bias gradients. When the
-    engine hands sinks holding the weight's and the bias's .grad, the kernel
-    adds into them in the same call; otherwise it returns new arrays, which
+    engine hands buffers for the weight's and the bias's gradient (their
+    .grad, or their homes in the parameter arena), the kernel adds into them
+    or fills them in the same call; otherwise it returns new arrays, which
     the engine adopts as .grad (no copy) or adds in."""
     __slots__ = ("x", "w", "y", "act", "slope")
     writes_leaf_grads = True
@@ -38,11 +39,12 @@ class LinearBackward(Node):
     def backward(self, g, sinks):
         x_in, w_in, b_in = self.inputs
         sw, sb = sinks[1], sinks[2]
-        if sw is not None and sw[1] and (b_in is None or (sb is not None and sb[1])):
-            # both gradients exist: the kernel adds into them
+        if sw is not None and sw[0] is not None and (b_in is None or (
+                sb is not None and sb[0] is not None and sb[1] == sw[1])):
+            # buffers for both gradients: the kernel fills them or adds into them
             gb_buf = sb[0] if sb is not None else np.empty(self.w.shape[0], self.w.dtype)
-            gx, _, _ = _C.linear_backward(g, self.x, self.w, self.y, self.act, self.slope,
-                                          x_in is not None, None, 0.01, sw[0], gb_buf, True)
+            gx = _C.linear_backward_into(g, self.x, self.w, self.y, self.act, self.slope,
+                                         x_in is not None, sw[0], gb_buf, sw[1])
             return gx, WRITTEN, (WRITTEN if b_in is not None else None)
         gx, gw, gb = _C.linear_backward(g, self.x, self.w, self.y, self.act, self.slope,
                                         x_in is not None)

@@ -5,20 +5,68 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .. import arena
 from ..autograd import zero_grads
-from ..tensor import Tensor, _FLOATS, _to_array
+from ..tensor import Tensor, TensorBase, _FLOATS, _to_array
 
 
 class Parameter(Tensor):
-    """A tensor that a Module registers as a parameter; requires grad."""
-    __slots__ = ()
+    """A tensor that a Module registers as a parameter; requires grad.
+
+    A float parameter's values live in the parameter arena (fastnn.arena):
+    ``Parameter(data)`` copies `data` there, after the parameter made before
+    it, so a model's parameters form one contiguous span and their gradients
+    a second one (see Optimizer.step). ``p.data = t`` copies t's values into
+    the parameter when shape and dtype match; otherwise p takes t's array
+    and leaves the arena (optimizers then update it on its own)."""
+    __slots__ = ("_ghome",)
 
     def __init__(self, data=None, requires_grad=True):
         arr = _to_array(data) if data is not None else np.empty(0, np.float32)
-        self._set_leaf(data._data if isinstance(data, Tensor) else arr, requires_grad)
+        if arr.dtype in _FLOATS:
+            home = arena.allocate(arr.shape, arr.dtype)
+            home[...] = arr
+            arr = home
+        self._ghome = None
+        self._set_leaf(arr, requires_grad)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
+
+    def _grad_home(self):
+        """The array in the arena's gradient buffer that holds this
+        parameter's gradient (the engine writes .grad there when no one else
+        holds it), or None if the parameter is not in the arena."""
+        home = self._ghome
+        if home is None:
+            home = self._ghome = arena.grad_view(self._data)
+            if home is None:
+                home = self._ghome = False
+        return home if home is not False else None
+
+    @property
+    def data(self):
+        return TensorBase.data.fget(self)
+
+    @data.setter
+    def data(self, value):
+        arr = _to_array(value)
+        if arr is self._data:
+            return
+        if arr.shape == self._data.shape and arr.dtype == self._data.dtype:
+            np.copyto(self._data, arr)
+            return
+        TensorBase.data.fset(self, value)
+        self._ghome = None
+
+    def _rehome(self, dtype):
+        """Move this parameter's values into the arena as `dtype` (after the
+        parameter moved before it); its gradient is dropped."""
+        home = arena.allocate(self._data.shape, dtype)
+        home[...] = self._data
+        self.grad = None
+        self._data = home
+        self._ghome = None
 
 
 # Bumped whenever any module's parameters or children change, so that the
@@ -191,16 +239,20 @@ class Module:
         return self
 
     def to(self, dtype=None, *args, **kwargs):
-        """Convert every floating parameter to `dtype` (in place; grads are dropped)."""
+        """Convert every floating parameter to `dtype` (in place; grads are
+        dropped); the converted parameters take a new span of the arena."""
         if dtype is None or (isinstance(dtype, str) and dtype == "cpu"):
             return self
         d = np.dtype(dtype)
         if d not in _FLOATS:
             raise TypeError(f"Module.to: dtype must be float32 or float64, got {d}")
-        for p in self.parameters():
+        for p in self.parameters():          # in order: the arena keeps them contiguous
             if p._data.dtype in _FLOATS and p._data.dtype != d:
-                p._data = p._data.astype(d)
-                p.grad = None
+                if isinstance(p, Parameter):
+                    p._rehome(d)
+                else:
+                    p._data = p._data.astype(d)
+                    p.grad = None
         return self
 
     def double(self):

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .. import _C
+from .. import _C, arena
 from ..autograd import no_grad, zero_grads
 from ..tensor import Tensor
 
@@ -26,6 +26,7 @@ class Optimizer:
         self.defaults = defaults
         self.state = {}
         self.param_groups = []
+        self._flat = {}          # id(group) -> _FlatGroup of its span of the arena
         if isinstance(params, (Tensor, str, bytes)) or not hasattr(params, "__iter__"):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
@@ -75,18 +76,83 @@ class Optimizer:
     @no_grad()
     def step(self, closure=None):
         """One update of every parameter that has a gradient (after the
-        check_finite test of each group); returns closure() if given."""
+        check_finite test of each group); returns closure() if given.
+
+        A group whose parameters all have a gradient and form one span of
+        the parameter arena (a model's parameters, in order) is updated by one
+        kernel call over the span, its state kept in flat buffers of which
+        each parameter's state entries are views; otherwise parameter by
+        parameter. The arithmetic per element is the same, so are the bits."""
         loss = closure() if closure is not None else None
         self._check_finite()
         for g in self.param_groups:
-            for p, grad in self._grads(g):
-                self._update(p, grad, g)
+            if not self._step_flat(g):
+                for p, grad in self._grads(g):
+                    self._update(p, grad, g)
         return loss
+
+    # What an optimizer built on one fused kernel says about itself (SGD, Adam,
+    # ... set these): the kernel's name, whether it counts steps, the state
+    # buffers it passes as s1..s3 ((name, initial value) or None) and its
+    # keyword arguments for a step.
+    _kind = None
+    _counts_steps = False
+
+    def _state_slots(self, group):
+        return (None, None, None)
+
+    def _kernel_args(self, group, step, first):
+        raise NotImplementedError
 
     def _update(self, p, grad, group):
         """Move parameter p (a Tensor) by its gradient array grad with the
-        options of its group, in place."""
-        raise NotImplementedError(f"{type(self).__name__} does not define _update")
+        options of its group, in place (one kernel call)."""
+        if self._kind is None:
+            raise NotImplementedError(f"{type(self).__name__} does not define _update")
+        step = self._count_step(p) if self._counts_steps else 1
+        slots = self._state_slots(group)
+        first = (self._kind == "sgd" and slots[0] is not None
+                 and self.state.get(p, {}).get("momentum_buffer") is None)
+        bufs = [self._state_buffer(p, s[0], s[1]) if s is not None else None for s in slots]
+        _C.optim_step(self._kind, p._data, grad, *bufs, **self._kernel_args(group, step, first))
+
+    def _step_flat(self, group):
+        """Update `group` with one kernel call over its span of the arena, if
+        it has one and every parameter has its gradient in the arena's
+        gradient buffer; False (nothing done) otherwise."""
+        if self._kind is None or type(self)._update is not Optimizer._update:
+            return False
+        params = group["params"]
+        flat = self._flat.get(id(group))
+        if flat is None or not flat.holds(params):
+            flat = _FlatGroup.build(params)
+            if flat is None:
+                return False
+            self._flat[id(group)] = flat
+        if not flat.has_grads(params):
+            return False
+        states = [self.state.get(p) for p in params]
+        slots = self._state_slots(group)
+        first = False
+        if self._kind == "sgd" and slots[0] is not None:
+            have = {st is not None and st.get("momentum_buffer") is not None for st in states}
+            if len(have) != 1:
+                return False
+            first = not have.pop()
+        step = 1
+        if self._counts_steps:
+            counts = {st.get("step", 0) if st is not None else 0 for st in states}
+            if len(counts) != 1:
+                return False
+            step = counts.pop() + 1
+        bufs = [flat.state(self.state, params, s[0], s[1]) if s is not None else None
+                for s in slots]
+        if self._counts_steps:
+            for p in params:
+                self.state.setdefault(p, {})["step"] = step
+        _C.optim_step(self._kind, flat.data, flat.grad, *bufs,
+                      **self._kernel_args(group, step, first))
+        return True
 
     def _count_step(self, p):
         """Add one to p's step count in the state and return it."""
@@ -186,3 +252,58 @@ class Optimizer:
                     lines.append(f"    {k}: {g[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+class _FlatGroup:
+    """A parameter group lying in one span of the parameter arena: `data` and
+    `grad` are the span's values and gradients, `state(...)` gives flat
+    optimizer state buffers whose slices are the parameters' state entries."""
+    __slots__ = ("datas", "data", "grad", "starts", "buffers")
+
+    @staticmethod
+    def build(params):
+        datas = [p._data for p in params]
+        where = arena.span(datas)
+        if where is None:
+            return None
+        chunk, start, stop = where
+        f = _FlatGroup()
+        f.datas = datas
+        if any(p._grad_home() is None for p in params):
+            return None
+        f.data = chunk.data[start:stop]
+        f.grad = chunk.grads()[start:stop]
+        f.starts = [arena.locate(d)[1] - start for d in datas]
+        f.buffers = {}
+        return f
+
+    def holds(self, params):
+        """True while the group's parameters are still these arrays."""
+        return len(params) == len(self.datas) and all(
+            p._data is d for p, d in zip(params, self.datas))
+
+    @staticmethod
+    def has_grads(params):
+        """True if every parameter's .grad is its home in the arena (the
+        homes are not held here: Parameter.grad counts who holds them)."""
+        for p in params:
+            g = p.grad
+            if g is None or g._data is not p._ghome:
+                return False
+        return True
+
+    def state(self, state, params, name, init):
+        """The flat buffer for state entry `name`; each parameter's
+        state[p][name] is made (or kept) a view of it, values carried over."""
+        flat, views = self.buffers.get(name, (None, None))
+        if flat is None:
+            flat = np.full(self.data.shape, init, dtype=self.data.dtype)
+            views = [flat[s:s + d.size].reshape(d.shape) for s, d in zip(self.starts, self.datas)]
+            self.buffers[name] = (flat, views)
+        for p, v in zip(params, views):
+            st = state.setdefault(p, {})
+            cur = st.get(name)
+            if cur is not v:
+                v[...] = init if cur is None else cur
+                st[name] = v
+        return flat

@@ -1,7 +1,8 @@
 """SGD, Adam, AdamW, Adagrad and RMSprop: PyTorch's names, arguments and
-single-tensor update formulas, each step one fused kernel pass per
-parameter (csrc/optim.c). Optimizer.step walks the parameters; each class
-says in _update how one parameter moves."""
+single-tensor update formulas, each step one fused kernel pass (csrc/optim.c)
+over a whole parameter group when its parameters form one span of the arena,
+else per parameter (Optimizer.step). Each class names its kernel, its state
+buffers and the kernel's arguments."""
 import math
 
 import numpy as np
@@ -42,15 +43,15 @@ class SGD(Optimizer):
         if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def _update(self, p, grad, g):
-        buf = None
-        first = False
-        if g["momentum"] != 0:
-            first = self.state.get(p, {}).get("momentum_buffer") is None
-            buf = self._state_buffer(p, "momentum_buffer")
-        _C.optim_step("sgd", p._data, grad, buf, lr=g["lr"], weight_decay=g["weight_decay"],
-                      momentum=g["momentum"], dampening=g["dampening"],
-                      nesterov=g["nesterov"], maximize=g["maximize"], first=first)
+    _kind = "sgd"
+
+    def _state_slots(self, g):
+        return (("momentum_buffer", 0.0) if g["momentum"] != 0 else None, None, None)
+
+    def _kernel_args(self, g, step, first):
+        return dict(lr=g["lr"], weight_decay=g["weight_decay"], momentum=g["momentum"],
+                    dampening=g["dampening"], nesterov=g["nesterov"], maximize=g["maximize"],
+                    first=first)
 
 
 class Adam(Optimizer):
@@ -79,15 +80,17 @@ class Adam(Optimizer):
         if not 0.0 <= b2 < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {b2}")
 
-    def _update(self, p, grad, g):
+    _kind = "adam"
+    _counts_steps = True
+
+    def _state_slots(self, g):
+        return (("exp_avg", 0.0), ("exp_avg_sq", 0.0),
+                ("max_exp_avg_sq", 0.0) if g["amsgrad"] else None)
+
+    def _kernel_args(self, g, step, first):
         b1, b2 = g["betas"]
-        step = self._count_step(p)
-        m = self._state_buffer(p, "exp_avg")
-        v = self._state_buffer(p, "exp_avg_sq")
-        vmax = self._state_buffer(p, "max_exp_avg_sq") if g["amsgrad"] else None
-        _C.optim_step("adam", p._data, grad, m, v, vmax, lr=g["lr"],
-                      weight_decay=g["weight_decay"], eps=g["eps"], beta1=b1, beta2=b2,
-                      step=step, maximize=g["maximize"], decoupled=self._decoupled)
+        return dict(lr=g["lr"], weight_decay=g["weight_decay"], eps=g["eps"], beta1=b1, beta2=b2,
+                    step=step, maximize=g["maximize"], decoupled=self._decoupled)
 
 
 class AdamW(Adam):
@@ -117,11 +120,15 @@ class Adagrad(Optimizer):
         _check_nonneg("initial_accumulator_value value", g["initial_accumulator_value"])
         _check_nonneg("epsilon value", g["eps"])
 
-    def _update(self, p, grad, g):
-        step = self._count_step(p)
-        s = self._state_buffer(p, "sum", g["initial_accumulator_value"])
-        _C.optim_step("adagrad", p._data, grad, s, lr=g["lr"], weight_decay=g["weight_decay"],
-                      eps=g["eps"], lr_decay=g["lr_decay"], step=step, maximize=g["maximize"])
+    _kind = "adagrad"
+    _counts_steps = True
+
+    def _state_slots(self, g):
+        return (("sum", g["initial_accumulator_value"]), None, None)
+
+    def _kernel_args(self, g, step, first):
+        return dict(lr=g["lr"], weight_decay=g["weight_decay"], eps=g["eps"],
+                    lr_decay=g["lr_decay"], step=step, maximize=g["maximize"])
 
 
 class RMSprop(Optimizer):
@@ -140,11 +147,13 @@ class RMSprop(Optimizer):
         _check_nonneg("weight_decay value", g["weight_decay"])
         _check_nonneg("alpha value", g["alpha"])
 
-    def _update(self, p, grad, g):
-        self._count_step(p)
-        sq = self._state_buffer(p, "square_avg")
-        buf = self._state_buffer(p, "momentum_buffer") if g["momentum"] > 0 else None
-        ga = self._state_buffer(p, "grad_avg") if g["centered"] else None
-        _C.optim_step("rmsprop", p._data, grad, sq, buf, ga, lr=g["lr"],
-                      weight_decay=g["weight_decay"], eps=g["eps"], alpha=g["alpha"],
-                      momentum=g["momentum"], maximize=g["maximize"])
+    _kind = "rmsprop"
+    _counts_steps = True
+
+    def _state_slots(self, g):
+        return (("square_avg", 0.0), ("momentum_buffer", 0.0) if g["momentum"] > 0 else None,
+                ("grad_avg", 0.0) if g["centered"] else None)
+
+    def _kernel_args(self, g, step, first):
+        return dict(lr=g["lr"], weight_decay=g["weight_decay"], eps=g["eps"], alpha=g["alpha"],
+                    momentum=g["momentum"], maximize=g["maximize"])

@@ -1,0 +1,116 @@
+"""The parameter arena: every nn.Parameter's values live in a large buffer
+per dtype (a chunk), one after another in the order the parameters were made,
+and their gradients in a second buffer of the same layout (llm.c's
+params_memory / grads_memory). A model's parameters are therefore one
+contiguous span, so an optimizer updates a whole parameter group in one
+kernel call over the span, zero_grad is one fill, and a data-parallel
+all-reduce or a checkpoint can take the span in one piece.
+
+Each parameter starts on a 64-byte boundary; the few elements between two
+parameters are padding, zero in both buffers, which the span's calls update
+harmlessly (a zero gradient leaves a zero value zero). Space is not reused
+within a chunk: a chunk whose parameters are all gone is freed when a new
+chunk is made (at most one chunk per dtype outlives its parameters). Nothing
+here knows about tensors: the functions take and return numpy arrays.
+"""
+import sys
+
+import numpy as np
+
+ALIGN_BYTES = 64
+CHUNK_BYTES = 4 << 20        # a new chunk holds at least this much (zero pages until used)
+
+
+class Chunk:
+    """One buffer of parameter values (`data`) and its gradient twin
+    (`grad`, made on first use), filled from the front (`used` elements)."""
+    __slots__ = ("data", "grad", "used", "__weakref__")
+
+    def __init__(self, size, dtype):
+        self.data = np.zeros(size, dtype=dtype)
+        self.grad = None
+        self.used = 0
+
+    def grads(self):
+        if self.grad is None:
+            self.grad = np.zeros(self.data.shape, dtype=self.data.dtype)
+        return self.grad
+
+
+_current = {}                # dtype -> the chunk new parameters go to
+_chunks = {}                 # id(chunk.data) -> chunk, for the arrays' owners
+
+
+def _align(n, itemsize):
+    step = max(ALIGN_BYTES // itemsize, 1)
+    return (n + step - 1) // step * step
+
+
+def allocate(shape, dtype):
+    """A zeroed array of `shape` and `dtype` placed in the arena, right after
+    the previous parameter of that dtype."""
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64))
+    chunk = _current.get(dtype)
+    start = _align(chunk.used, dtype.itemsize) if chunk is not None else 0
+    if chunk is None or start + n > chunk.data.size:
+        _current.pop(dtype, None)
+        _forget_dead_chunks()
+        size = max(CHUNK_BYTES // dtype.itemsize, _align(n, dtype.itemsize))
+        chunk = Chunk(size, dtype)
+        _current[dtype] = chunk
+        _chunks[id(chunk.data)] = chunk
+        start = 0
+    chunk.used = start + n
+    return chunk.data[start:start + n].reshape(shape)
+
+
+def _forget_dead_chunks():
+    """Drop the chunks no parameter array refers to any more (their memory
+    is freed then): the registry and the chunk are all that hold them."""
+    for key, chunk in list(_chunks.items()):
+        if chunk is not _current.get(chunk.data.dtype) and sys.getrefcount(chunk.data) <= 2:
+            del _chunks[key]
+
+
+def locate(array):
+    """(chunk, offset) of an array allocate() made, or None for any other
+    array (or a view that is not a whole parameter's contiguous block)."""
+    base = array.base
+    if base is None or not array.flags.c_contiguous:
+        return None
+    chunk = _chunks.get(id(base))
+    if chunk is None or chunk.data is not base:
+        return None
+    offset = (array.ctypes.data - base.ctypes.data) // base.itemsize
+    return chunk, offset
+
+
+def grad_view(array):
+    """The gradient array that shadows parameter array `array` in its
+    chunk's gradient buffer, or None if `array` is not in the arena."""
+    where = locate(array)
+    if where is None:
+        return None
+    chunk, offset = where
+    return chunk.grads()[offset:offset + array.size].reshape(array.shape)
+
+
+def span(arrays):
+    """(chunk, start, stop) if `arrays` (parameter arrays, in order) lie one
+    after another in one chunk, separated by alignment padding only; else
+    None. Then chunk.data[start:stop] holds them all."""
+    if not arrays:
+        return None
+    where = locate(arrays[0])
+    if where is None:
+        return None
+    chunk, start = where
+    end = start + arrays[0].size
+    itemsize = chunk.data.itemsize
+    for a in arrays[1:]:
+        w = locate(a)
+        if w is None or w[0] is not chunk or w[1] != _align(end, itemsize):
+            return None
+        end = w[1] + a.size
+    return chunk, start, end
