@@ -10,6 +10,7 @@ every sample appears once per epoch.
 """
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -96,21 +97,50 @@ class DataLoader:
         gen = self._gen if self._gen is not None else default_generator()
         return gen.permutation(n).astype(np.int64)
 
-    def _gather(self, a, idx):
+    def _gather(self, a, idx, out=None):
         if a.dtype == np.uint8 and a.ndim >= 1:
-            return _C.gather_rows(a, idx, scale=self.scale, dtype=self.dtype)
+            return _C.gather_rows(a, idx, out=out, scale=self.scale, dtype=self.dtype)
         if a.dtype in (np.float32, np.float64) and a.ndim >= 1:
-            return _C.gather_rows(a, idx)
-        return np.take(a, idx, axis=0)
+            return _C.gather_rows(a, idx, out=out)
+        return np.take(a, idx, axis=0, out=out)
 
     def __iter__(self):
         order = self._order()
         n, bs = len(order), self.batch_size
         stop = n - n % bs if self.drop_last else n
+        pools = [_BatchPool() for _ in self.dataset.arrays]
         for start in range(0, stop, bs):
             idx = order[start:start + bs]
-            batch = tuple(Tensor._make(self._gather(a, idx)) for a in self.dataset.arrays)
-            yield batch[0] if self._single else batch
+            batch = []
+            for a, pool in zip(self.dataset.arrays, pools):
+                out = pool.take(len(idx))
+                arr = self._gather(a, idx, out)
+                if out is None:
+                    pool.add(arr)
+                batch.append(Tensor._make(arr))
+            yield batch[0] if self._single else tuple(batch)
+
+
+class _BatchPool:
+    """The arrays one DataLoader iteration gathers an array's batches into:
+    reused once nothing else holds them (a loop's variable lets go of a batch
+    only when the next one arrives, so a few take turns), so a batch that
+    someone kept is never written again."""
+    SIZE = 3
+
+    def __init__(self):
+        self.arrays = []
+
+    def take(self, rows):
+        """A pooled array of `rows` rows that no one else holds, or None."""
+        for buf in self.arrays:
+            if buf.shape[0] == rows and sys.getrefcount(buf) <= 3:   # the list, buf, the argument
+                return buf
+        return None
+
+    def add(self, arr):
+        if len(self.arrays) < self.SIZE:
+            self.arrays.append(arr)
 
 
 def _lengths(n, lengths):

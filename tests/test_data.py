@@ -177,3 +177,23 @@ def test_synthetic_sets():
     assert y.numpy().tolist() == [0, 1, 1, 0]
     (Xtr, ytr), (Xte, yte) = datasets.high_dim_linear(seed=0)
     assert Xtr.shape == (20, 200) and Xte.shape == (100, 200)
+
+
+def test_loader_reuses_batch_arrays_but_never_a_kept_batch():
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 256, (50, 6), dtype=np.uint8)
+    y = rng.integers(0, 10, 50)
+    dl = data.DataLoader((X, y), batch_size=4, shuffle=True, seed=1)
+    order = np.random.default_rng(1).permutation(50)
+    kept, addresses = [], set()
+    for i, (xb, yb) in enumerate(dl):
+        idx = order[4 * i:4 * i + 4]
+        np.testing.assert_allclose(xb.numpy(), X[idx] / 255.0, rtol=1e-6)
+        np.testing.assert_array_equal(yb.numpy(), y[idx])
+        addresses.add(xb.numpy().ctypes.data)
+        if i in (2, 7):
+            kept.append((xb, xb.numpy().copy(), yb, yb.numpy().copy()))
+    assert len(addresses) <= 3 + len(kept) + 1       # a pool, the kept ones, the last short batch
+    for xb, xv, yb, yv in kept:
+        np.testing.assert_array_equal(xb.numpy(), xv)
+        np.testing.assert_array_equal(yb.numpy(), yv)

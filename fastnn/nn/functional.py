@@ -51,6 +51,18 @@ class LinearBackward(Node):
         return gx, (gw if w_in is not None else None), (gb if b_in is not None else None)
 
 
+def linear_array(X, W, B, activation=None, negative_slope=0.01):
+    """The kernel of linear on arrays (no autograd): X (*, in) @ W.T + B,
+    then the activation; a feature-count mismatch is named as linear's."""
+    try:
+        return _C.linear(X, W, B, activation, negative_slope)
+    except ValueError:
+        if W.ndim == 2 and X.ndim >= 1 and X.shape[-1] != W.shape[1]:
+            raise ValueError(f"linear: input has {X.shape[-1]} features (shape {X.shape}) but "
+                             f"weight {W.shape} expects {W.shape[1]}") from None
+        raise
+
+
 def linear(input, weight, bias=None, activation=None, negative_slope=0.01):
     """act(input @ weight.T + bias) as one kernel call and one autograd node.
     input (*, in_features), weight (out_features, in_features), bias
@@ -59,13 +71,7 @@ def linear(input, weight, bias=None, activation=None, negative_slope=0.01):
     X = input._data if isinstance(input, Tensor) else _arr(input, "input")
     W = weight._data if isinstance(weight, Tensor) else _arr(weight, "weight")
     B = None if bias is None else (bias._data if isinstance(bias, Tensor) else _arr(bias, "bias"))
-    try:
-        y = _C.linear(X, W, B, activation, negative_slope)
-    except ValueError:
-        if W.ndim == 2 and X.ndim >= 1 and X.shape[-1] != W.shape[1]:
-            raise ValueError(f"linear: input has {X.shape[-1]} features (shape {X.shape}) but "
-                             f"weight {W.shape} expects {W.shape[1]}") from None
-        raise
+    y = linear_array(X, W, B, activation, negative_slope)
     if not _ag_state["enabled"]:
         return _make(y)
     gx = input if isinstance(input, Tensor) and input.requires_grad else None

@@ -6,7 +6,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..tensor import _as_dtype, _float_dtype, default_generator
+from ..autograd import _state as _grad_mode
+from ..tensor import Tensor, _as_dtype, _float_dtype, default_generator
+from ..tensor_base import _dim
 from . import functional as F
 from .module import Module, Parameter, _structure
 
@@ -243,13 +245,53 @@ class Sequential(Module):
         return plan
 
     def forward(self, input):
+        plan = self._plan()
+        if not _grad_mode["enabled"] and isinstance(input, Tensor):
+            return Tensor._make(_forward_arrays(plan, input._data))
         x = input
-        for m, act in self._plan():
+        for m, act in plan:
             if act is None:
                 x = m(x)
             else:
                 x = F.linear(x, m.weight, m.bias, activation=act.fused, negative_slope=act.slope)
         return x
+
+
+def _forward_arrays(plan, x):
+    """A Sequential's plan on arrays under no_grad (no graph to record):
+    Linear layers (fused with their activation or not), Flatten, Identity
+    and Dropout in eval go array to array, with no tensor per layer; any
+    other module runs as usual on a tensor wrapping the array."""
+    for m, act in plan:
+        if act is not None or (fusable_linear(m)):
+            b = m.bias._data if m.bias is not None else None
+            if act is None:
+                x = F.linear_array(x, m.weight._data, b)
+            else:
+                x = F.linear_array(x, m.weight._data, b, act.fused, act.slope)
+        elif type(m) is Flatten:
+            x = x.reshape(_flat_shape(x.shape, m.start_dim, m.end_dim))
+        elif type(m) is Identity or (type(m) is Dropout and (not m.training or m.p == 0)):
+            pass
+        else:
+            out = m(Tensor._make(x))
+            if not isinstance(out, Tensor):
+                raise TypeError(f"{type(m).__name__} returned {type(out).__name__} inside a "
+                                "Sequential; a Tensor was expected")
+            x = out._data
+    return x
+
+
+def _flat_shape(shape, start_dim, end_dim):
+    """The shape Flatten(start_dim, end_dim) makes of `shape` (as
+    fastnn.flatten does)."""
+    n = len(shape)
+    if n == 0:
+        return (1,)
+    s, e = _dim(start_dim, n, "start_dim"), _dim(end_dim, n, "end_dim")
+    if e == s:
+        return shape
+    return shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:]
 
 
 def fusable_linear(module):
