@@ -5,10 +5,13 @@ the arithmetic.
     python -m fastnn.bench.overhead [--threads 1,2] [--quick] [--repeats N]
 
 Cases:
-  step 3-5-5-3-1  zero_grad, forward, MSE loss and backward of the ReLU net
-                  3→5→5→3→1 at batch 32 (the chapters' walk-through net);
+  step 3-5-5-3-1  zero_grad, forward, MSE loss, backward and an SGD step of
+                  the ReLU net 3→5→5→3→1 at batch 32 (the chapters'
+                  walk-through net);
   fwd  3-5-5-3-1  forward and loss only;
-  infer 784-256-10  one sample through Flatten, Linear, ReLU, Linear under no_grad;
+  infer 784-256-10  one sample through Flatten, Linear, ReLU, Linear under
+                  no_grad, beside numpy's relu(x @ W1.T + b1) @ W2.T + b2 on
+                  the same weights;
   linear node vs kernel  a fused Linear+ReLU autograd node against the bare
                   fastnn.ops.linear call on the same arrays (the node's cost).
 Same initial weights in both frameworks; ratios are PyTorch's time over
@@ -17,7 +20,7 @@ fastnn's from the same run (above 1: fastnn is faster).
 import numpy as np
 
 import fastnn as fnn
-from fastnn import nn, ops
+from fastnn import nn, ops, optim
 from fastnn.nn import functional as F
 
 from . import common
@@ -31,12 +34,14 @@ def small_net_peers(torch, rng, forward_only):
     y = rng.standard_normal((32, 1)).astype(np.float32)
     X, Y = fnn.from_numpy(x), fnn.from_numpy(y)
     loss_fn = nn.MSELoss()
+    opt = optim.SGD(net.parameters(), lr=1e-3)
 
     def fastnn_step():
-        net.zero_grad()
+        opt.zero_grad()
         loss = loss_fn(net(X), Y)
         if not forward_only:
             loss.backward()
+            opt.step()
 
     peers = {"fastnn": fastnn_step}
     if torch is not None:
@@ -46,12 +51,14 @@ def small_net_peers(torch, rng, forward_only):
         tnet.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in net.state_dict().items()})
         tX, tY = torch.from_numpy(x), torch.from_numpy(y)
         tloss_fn = torch.nn.MSELoss()
+        topt = torch.optim.SGD(tnet.parameters(), lr=1e-3)
 
         def torch_step():
-            tnet.zero_grad()
+            topt.zero_grad()
             loss = tloss_fn(tnet(tX), tY)
             if not forward_only:
                 loss.backward()
+                topt.step()
         peers["torch"] = torch_step
     return peers
 
@@ -66,7 +73,12 @@ def inference_peers(torch, rng):
         with fnn.no_grad():
             return net(X)
 
-    peers = {"fastnn": fastnn_infer}
+    W1, b1, W2, b2 = (p.numpy() for p in net.parameters())
+
+    def numpy_infer():
+        return np.maximum(x @ W1.T + b1, 0) @ W2.T + b2
+
+    peers = {"fastnn": fastnn_infer, "numpy": numpy_infer}
     if torch is not None:
         tnet = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 256), torch.nn.ReLU(),
                                    torch.nn.Linear(256, 10))
@@ -101,7 +113,7 @@ def main(argv=None):
         print(head)
         print("-" * len(head))
         with common.threads(nt, torch):
-            cases = [("step 3-5-5-3-1 b=32", small_net_peers(torch, rng, False)),
+            cases = [("step+SGD 3-5-5-3-1 b=32", small_net_peers(torch, rng, False)),
                      ("fwd+loss 3-5-5-3-1 b=32", small_net_peers(torch, rng, True)),
                      ("infer 784-256-10 b=1", inference_peers(torch, rng)),
                      ("linear+relu node 32x5x5", node_peers(rng))]

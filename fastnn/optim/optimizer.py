@@ -124,27 +124,27 @@ class Optimizer:
             return False
         params = group["params"]
         flat = self._flat.get(id(group))
-        if flat is None or not flat.holds(params):
-            flat = _FlatGroup.build(params)
-            if flat is None:
-                return False
-            self._flat[id(group)] = flat
-        if not flat.has_grads(params):
+        ready = flat.ready(params) if flat is not None else _MOVED
+        if ready is _MOVED:
+            flat = self._flat[id(group)] = _FlatGroup.build(params)
+            ready = flat.ready(params)
+        if ready is not True or flat.data is None:
             return False
-        states = [self.state.get(p) for p in params]
         slots = self._state_slots(group)
         first = False
-        if self._kind == "sgd" and slots[0] is not None:
-            have = {st is not None and st.get("momentum_buffer") is not None for st in states}
-            if len(have) != 1:
-                return False
-            first = not have.pop()
         step = 1
-        if self._counts_steps:
-            counts = {st.get("step", 0) if st is not None else 0 for st in states}
-            if len(counts) != 1:
-                return False
-            step = counts.pop() + 1
+        if self._counts_steps or (self._kind == "sgd" and slots[0] is not None):
+            states = [self.state.get(p) for p in params]
+            if self._kind == "sgd":
+                have = {st is not None and st.get("momentum_buffer") is not None for st in states}
+                if len(have) != 1:
+                    return False
+                first = not have.pop()
+            if self._counts_steps:
+                counts = {st.get("step", 0) if st is not None else 0 for st in states}
+                if len(counts) != 1:
+                    return False
+                step = counts.pop() + 1
         bufs = [flat.state(self.state, params, s[0], s[1]) if s is not None else None
                 for s in slots]
         if self._counts_steps:
@@ -254,6 +254,9 @@ class Optimizer:
         return "\n".join(lines)
 
 
+_MOVED = "moved"       # _FlatGroup.ready: the group's parameters are other arrays now
+
+
 class _FlatGroup:
     """A parameter group lying in one span of the parameter arena: `data` and
     `grad` are the span's values and gradients, `state(...)` gives flat
@@ -262,35 +265,38 @@ class _FlatGroup:
 
     @staticmethod
     def build(params):
-        datas = [p._data for p in params]
-        where = arena.span(datas)
-        if where is None:
-            return None
-        chunk, start, stop = where
+        """The group's span; data is None when its parameters do not form
+        one (kept, so the check is not redone every step)."""
         f = _FlatGroup()
-        f.datas = datas
-        if any(p._grad_home() is None for p in params):
-            return None
+        f.datas = [p._data for p in params]
+        f.data = f.grad = None
+        where = arena.span(f.datas)
+        if where is None or any(p._grad_home() is None for p in params):
+            return f
+        chunk, start, stop = where
         f.data = chunk.data[start:stop]
         f.grad = chunk.grads()[start:stop]
-        f.starts = [arena.locate(d)[1] - start for d in datas]
+        f.starts = [arena.locate(d)[1] - start for d in f.datas]
         f.buffers = {}
         return f
 
-    def holds(self, params):
-        """True while the group's parameters are still these arrays."""
-        return len(params) == len(self.datas) and all(
-            p._data is d for p, d in zip(params, self.datas))
-
-    @staticmethod
-    def has_grads(params):
-        """True if every parameter's .grad is its home in the arena (the
-        homes are not held here: Parameter.grad counts who holds them)."""
-        for p in params:
+    def ready(self, params):
+        """True if the parameters are still these arrays and each one's
+        .grad is its home in the arena (the homes are not held here: the
+        engine counts who holds them); False if a gradient is missing or
+        elsewhere; _MOVED if the parameters changed."""
+        if len(params) != len(self.datas):
+            return _MOVED
+        if self.data is None:                 # not a span: only whether they moved
+            return _MOVED if any(p._data is not d for p, d in zip(params, self.datas)) else True
+        ok = True
+        for p, d in zip(params, self.datas):
+            if p._data is not d:
+                return _MOVED
             g = p.grad
             if g is None or g._data is not p._ghome:
-                return False
-        return True
+                ok = False
+        return ok
 
     def state(self, state, params, name, init):
         """The flat buffer for state entry `name`; each parameter's
