@@ -299,6 +299,49 @@ fnn_status fnn_optim_step_s(const fnn_optim_args *a, fnn_int n, float *p, const 
 fnn_status fnn_optim_step_d(const fnn_optim_args *a, fnn_int n, double *p, const double *g,
                             double *s1, double *s2, double *s3);
 
+
+/* ---- one entry per kernel, for the bindings (dispatch.c) ----------------
+ *
+ * The same kernels as above with the element type as a tag: FNN_FLOAT32
+ * calls the _s form, FNN_FLOAT64 the _d form; float-typed pointers become
+ * void pointers and beta a double. */
+typedef enum { FNN_FLOAT32 = 0, FNN_FLOAT64 = 1 } fnn_dtype;
+
+fnn_status fnn_gemm(fnn_dtype dtype, int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
+                    const void *A, fnn_int lda, const void *B, fnn_int ldb, double beta, void *C,
+                    fnn_int ldc, const fnn_epilogue *ep);
+fnn_status fnn_linear_backward(fnn_dtype dtype, const fnn_linear_grad *g, const void *dy,
+                               const void *y, const void *x, const void *W, double beta,
+                               void *dW, void *db, void *dx);
+fnn_status fnn_act_forward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p, fnn_int n,
+                           const void *x, void *y);
+fnn_status fnn_act_backward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p, int from_input,
+                            fnn_int n, const void *dy, const void *s, void *dx);
+fnn_status fnn_softmax(fnn_dtype dtype, int log, fnn_int M, fnn_int C, const void *x, void *y);
+fnn_status fnn_softmax_backward(fnn_dtype dtype, int log, fnn_int M, fnn_int C, const void *y,
+                                const void *dy, void *dx);
+fnn_status fnn_softmax_xent(fnn_dtype dtype, fnn_int M, fnn_int C, const void *x,
+                            const int64_t *target, const void *q, const void *w,
+                            double label_smoothing, int64_t ignore_index,
+                            fnn_reduction reduction, void *loss_rows, void *row_weight,
+                            double *loss, void *grad);
+fnn_status fnn_elementwise_loss(fnn_dtype dtype, fnn_loss kind, fnn_int n, const void *x,
+                                const void *y, const void *w, const void *pos_weight, fnn_int C,
+                                double delta, fnn_reduction reduction, void *loss_elems,
+                                double *loss, void *grad);
+fnn_status fnn_dropout(fnn_dtype dtype, fnn_int n, double p, uint64_t seed, uint64_t offset,
+                       const void *x, void *y, uint8_t *mask_out);
+void fnn_gather_rows(fnn_dtype dtype, fnn_int n, fnn_int cols, const void *src,
+                     const int64_t *idx, void *out);
+void fnn_gather_rows_u8(fnn_dtype dtype, fnn_int n, fnn_int cols, const uint8_t *src,
+                        const int64_t *idx, double scale, double shift, void *out);
+void fnn_argmax_rows(fnn_dtype dtype, fnn_int M, fnn_int C, const void *x, int64_t *out);
+int64_t fnn_count_correct(fnn_dtype dtype, fnn_int M, fnn_int C, const void *x,
+                          const int64_t *labels);
+double fnn_sum_squares(fnn_dtype dtype, int count, const void *const *bufs, const fnn_int *lens);
+fnn_status fnn_optim_step(fnn_dtype dtype, const fnn_optim_args *a, fnn_int n, void *p,
+                          const void *g, void *s1, void *s2, void *s3);
+
 #ifdef __cplusplus
 }
 #endif

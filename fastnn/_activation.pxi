@@ -16,21 +16,13 @@ cdef int _act_kernel(fnn_act act, double slope, double beta, double threshold,
     cdef void *ps = cnp.PyArray_DATA(s)
     cdef void *pdy = NULL if dy is None else cnp.PyArray_DATA(dy)
     cdef void *po = cnp.PyArray_DATA(out)
+    cdef fnn_dtype t = _dtype(out)
     cdef fnn_status st
-    if cnp.PyArray_TYPE(out) == cnp.NPY_FLOAT32:
-        with nogil:
-            if pdy == NULL:
-                st = fnn_act_forward_s(act, &p, n, <const float *>ps, <float *>po)
-            else:
-                st = fnn_act_backward_s(act, &p, from_input, n, <const float *>pdy,
-                                        <const float *>ps, <float *>po)
-    else:
-        with nogil:
-            if pdy == NULL:
-                st = fnn_act_forward_d(act, &p, n, <const double *>ps, <double *>po)
-            else:
-                st = fnn_act_backward_d(act, &p, from_input, n, <const double *>pdy,
-                                        <const double *>ps, <double *>po)
+    with nogil:
+        if pdy == NULL:
+            st = fnn_act_forward(t, act, &p, n, ps, po)
+        else:
+            st = fnn_act_backward(t, act, &p, from_input, n, pdy, ps, po)
     return _check_status(st)
 
 

@@ -11,6 +11,11 @@ cdef dict _ACTIVATIONS = {
 }
 
 
+cdef inline fnn_dtype _dtype(cnp.ndarray a):
+    """The kernels' tag for a float32 or float64 array (checked before)."""
+    return FNN_FLOAT32 if cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT32 else FNN_FLOAT64
+
+
 cdef inline tuple _shp(cnp.ndarray a):
     """The shape of `a` as a Python tuple."""
     return (<object>a).shape

@@ -51,16 +51,12 @@ def gather_rows(src, index, out=None, scale=1.0, shift=0.0, dtype=None):
     cdef void *ps = cnp.PyArray_DATA(S)
     cdef const int64_t *pi = <const int64_t *>cnp.PyArray_DATA(I)
     cdef void *po = cnp.PyArray_DATA(O)
-    cdef int otyp = cnp.PyArray_TYPE(O)
+    cdef fnn_dtype t = _dtype(O)
     with nogil:
-        if u8 and otyp == cnp.NPY_FLOAT32:
-            fnn_gather_rows_u8_s(B, cols, <const uint8_t *>ps, pi, sc, sh, <float *>po)
-        elif u8:
-            fnn_gather_rows_u8_d(B, cols, <const uint8_t *>ps, pi, sc, sh, <double *>po)
-        elif otyp == cnp.NPY_FLOAT32:
-            fnn_gather_rows_s(B, cols, <const float *>ps, pi, <float *>po)
+        if u8:
+            fnn_gather_rows_u8(t, B, cols, <const uint8_t *>ps, pi, sc, sh, po)
         else:
-            fnn_gather_rows_d(B, cols, <const double *>ps, pi, <double *>po)
+            fnn_gather_rows(t, B, cols, ps, pi, po)
     return O
 
 
@@ -81,11 +77,9 @@ def argmax(x):
     cdef cnp.ndarray O = cnp.PyArray_EMPTY(1, [M], cnp.NPY_INT64, 0)
     cdef void *px = cnp.PyArray_DATA(X)
     cdef int64_t *po = <int64_t *>cnp.PyArray_DATA(O)
+    cdef fnn_dtype t = _dtype(X)
     with nogil:
-        if cnp.PyArray_TYPE(X) == cnp.NPY_FLOAT32:
-            fnn_argmax_rows_s(M, C, <const float *>px, po)
-        else:
-            fnn_argmax_rows_d(M, C, <const double *>px, po)
+        fnn_argmax_rows(t, M, C, px, po)
     return O
 
 
@@ -99,11 +93,9 @@ def count_correct(logits, labels):
     cdef void *px = cnp.PyArray_DATA(X)
     cdef const int64_t *pl = <const int64_t *>cnp.PyArray_DATA(L)
     cdef int64_t right
+    cdef fnn_dtype t = _dtype(X)
     with nogil:
-        if cnp.PyArray_TYPE(X) == cnp.NPY_FLOAT32:
-            right = fnn_count_correct_s(M, C, <const float *>px, pl)
-        else:
-            right = fnn_count_correct_d(M, C, <const double *>px, pl)
+        right = fnn_count_correct(t, M, C, px, pl)
     return int(right)
 
 
@@ -122,14 +114,13 @@ def sum_squares(arrays):
     cdef double total = 0, part
     cdef const void *ptr
     cdef fnn_int n
+    cdef fnn_dtype t
     for A in prepared:
         ptr = cnp.PyArray_DATA(<cnp.ndarray>A)
         n = cnp.PyArray_SIZE(<cnp.ndarray>A)
+        t = _dtype(<cnp.ndarray>A)
         with nogil:
-            if cnp.PyArray_TYPE(<cnp.ndarray>A) == cnp.NPY_FLOAT32:
-                part = fnn_sum_squares_s(1, <const float *const *>&ptr, &n)
-            else:
-                part = fnn_sum_squares_d(1, <const double *const *>&ptr, &n)
+            part = fnn_sum_squares(t, 1, &ptr, &n)
         if part < 0:
             raise MemoryError("fastnn: could not allocate a kernel workspace")
         total += part

@@ -19,13 +19,10 @@ cdef _dropout_apply(x, str name, p, seed, offset, out):
     cdef fnn_int n = cnp.PyArray_SIZE(X)
     cdef void *px = cnp.PyArray_DATA(X)
     cdef void *py = cnp.PyArray_DATA(Y)
+    cdef fnn_dtype t = _dtype(X)
     cdef fnn_status st
-    if cnp.PyArray_TYPE(X) == cnp.NPY_FLOAT32:
-        with nogil:
-            st = fnn_dropout_s(n, pd, sd, od, <const float *>px, <float *>py, NULL)
-    else:
-        with nogil:
-            st = fnn_dropout_d(n, pd, sd, od, <const double *>px, <double *>py, NULL)
+    with nogil:
+        st = fnn_dropout(t, n, pd, sd, od, px, py, NULL)
     _check_status(st)
     return Y
 
@@ -63,6 +60,6 @@ def dropout_mask(shape, p, seed, offset=0):
     cdef uint8_t *pm = <uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>M)
     cdef fnn_status st
     with nogil:
-        st = fnn_dropout_s(n, pd, sd, od, NULL, NULL, pm)
+        st = fnn_dropout(FNN_FLOAT32, n, pd, sd, od, NULL, NULL, pm)
     _check_status(st)
     return M

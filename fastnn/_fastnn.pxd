@@ -58,64 +58,17 @@ cdef extern from "fastnn.h" nogil:
         const void *saved
         fnn_int lds
 
-    fnn_status fnn_gemm_s(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
-                          const float *A, fnn_int lda, const float *B, fnn_int ldb,
-                          float beta, float *C, fnn_int ldc, const fnn_epilogue *ep)
-    fnn_status fnn_gemm_d(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
-                          const double *A, fnn_int lda, const double *B, fnn_int ldb,
-                          double beta, double *C, fnn_int ldc, const fnn_epilogue *ep)
-
-    fnn_status fnn_linear_grad_weight_s(fnn_int M, fnn_int N, fnn_int K,
-                                        const float *dY, fnn_int lddy,
-                                        const float *X, fnn_int ldx, float beta,
-                                        float *dW, fnn_int lddw, float *db)
-    fnn_status fnn_linear_grad_weight_d(fnn_int M, fnn_int N, fnn_int K,
-                                        const double *dY, fnn_int lddy,
-                                        const double *X, fnn_int ldx, double beta,
-                                        double *dW, fnn_int lddw, double *db)
-
     ctypedef struct fnn_linear_grad:
         fnn_int M, N, K
         fnn_int lddy, ldy, ldx, ldw
         int w_trans
         fnn_act act, x_act
         double slope, x_slope
-    fnn_status fnn_linear_backward_s(const fnn_linear_grad *g, const float *dy, const float *y,
-                                     const float *x, const float *W, float beta, float *dW,
-                                     float *db, float *dx)
-    fnn_status fnn_linear_backward_d(const fnn_linear_grad *g, const double *dy,
-                                     const double *y, const double *x, const double *W,
-                                     double beta, double *dW, double *db, double *dx)
-
-    fnn_status fnn_act_forward_s(fnn_act act, const fnn_act_param *p, fnn_int n,
-                                 const float *x, float *y)
-    fnn_status fnn_act_forward_d(fnn_act act, const fnn_act_param *p, fnn_int n,
-                                 const double *x, double *y)
-    fnn_status fnn_act_backward_s(fnn_act act, const fnn_act_param *p, int from_input,
-                                  fnn_int n, const float *dy, const float *s, float *dx)
-    fnn_status fnn_act_backward_d(fnn_act act, const fnn_act_param *p, int from_input,
-                                  fnn_int n, const double *dy, const double *s, double *dx)
 
     ctypedef enum fnn_reduction:
         FNN_REDUCTION_NONE
         FNN_REDUCTION_MEAN
         FNN_REDUCTION_SUM
-
-    fnn_status fnn_softmax_s(int log, fnn_int M, fnn_int C, const float *x, float *y)
-    fnn_status fnn_softmax_d(int log, fnn_int M, fnn_int C, const double *x, double *y)
-    fnn_status fnn_softmax_backward_s(int log, fnn_int M, fnn_int C, const float *y,
-                                      const float *dy, float *dx)
-    fnn_status fnn_softmax_backward_d(int log, fnn_int M, fnn_int C, const double *y,
-                                      const double *dy, double *dx)
-    fnn_status fnn_softmax_xent_s(fnn_int M, fnn_int C, const float *x, const int64_t *target,
-                                  const float *q, const float *w, double label_smoothing,
-                                  int64_t ignore_index, fnn_reduction reduction,
-                                  float *loss_rows, float *row_weight, double *loss, float *grad)
-    fnn_status fnn_softmax_xent_d(fnn_int M, fnn_int C, const double *x, const int64_t *target,
-                                  const double *q, const double *w, double label_smoothing,
-                                  int64_t ignore_index, fnn_reduction reduction,
-                                  double *loss_rows, double *row_weight, double *loss,
-                                  double *grad)
 
     ctypedef enum fnn_loss:
         FNN_LOSS_MSE
@@ -123,34 +76,7 @@ cdef extern from "fastnn.h" nogil:
         FNN_LOSS_HUBER
         FNN_LOSS_BCE_LOGITS
 
-    fnn_status fnn_loss_s(fnn_loss kind, fnn_int n, const float *x, const float *y,
-                          const float *w, const float *pos_weight, fnn_int C, double delta,
-                          fnn_reduction reduction, float *loss_elems, double *loss, float *grad)
-    fnn_status fnn_loss_d(fnn_loss kind, fnn_int n, const double *x, const double *y,
-                          const double *w, const double *pos_weight, fnn_int C, double delta,
-                          fnn_reduction reduction, double *loss_elems, double *loss,
-                          double *grad)
-
-    fnn_status fnn_dropout_s(fnn_int n, double p, uint64_t seed, uint64_t offset,
-                             const float *x, float *y, uint8_t *mask_out)
-    fnn_status fnn_dropout_d(fnn_int n, double p, uint64_t seed, uint64_t offset,
-                             const double *x, double *y, uint8_t *mask_out)
-
     fnn_int fnn_find_bad_index(fnn_int n, const int64_t *idx, int64_t upper, int64_t allowed)
-    void fnn_gather_rows_s(fnn_int n, fnn_int cols, const float *src, const int64_t *idx,
-                           float *out)
-    void fnn_gather_rows_d(fnn_int n, fnn_int cols, const double *src, const int64_t *idx,
-                           double *out)
-    void fnn_gather_rows_u8_s(fnn_int n, fnn_int cols, const uint8_t *src, const int64_t *idx,
-                              double scale, double shift, float *out)
-    void fnn_gather_rows_u8_d(fnn_int n, fnn_int cols, const uint8_t *src, const int64_t *idx,
-                              double scale, double shift, double *out)
-    void fnn_argmax_rows_s(fnn_int M, fnn_int C, const float *x, int64_t *out)
-    void fnn_argmax_rows_d(fnn_int M, fnn_int C, const double *x, int64_t *out)
-    int64_t fnn_count_correct_s(fnn_int M, fnn_int C, const float *x, const int64_t *labels)
-    int64_t fnn_count_correct_d(fnn_int M, fnn_int C, const double *x, const int64_t *labels)
-    double fnn_sum_squares_s(int count, const float *const *bufs, const fnn_int *lens)
-    double fnn_sum_squares_d(int count, const double *const *bufs, const fnn_int *lens)
 
     ctypedef enum fnn_opt:
         FNN_OPT_SGD
@@ -168,7 +94,43 @@ cdef extern from "fastnn.h" nogil:
         long long step
         int nesterov, maximize, decoupled, first
 
-    fnn_status fnn_optim_step_s(const fnn_optim_args *a, fnn_int n, float *p, const float *g,
-                                float *s1, float *s2, float *s3)
-    fnn_status fnn_optim_step_d(const fnn_optim_args *a, fnn_int n, double *p, const double *g,
-                                double *s1, double *s2, double *s3)
+    # one entry per kernel: the dtype tag picks the _s or _d form (dispatch.c)
+    ctypedef enum fnn_dtype:
+        FNN_FLOAT32
+        FNN_FLOAT64
+    fnn_status fnn_gemm(fnn_dtype dtype, int trans_a, int trans_b, fnn_int M, fnn_int N,
+                        fnn_int K, const void *A, fnn_int lda, const void *B, fnn_int ldb,
+                        double beta, void *C, fnn_int ldc, const fnn_epilogue *ep)
+    fnn_status fnn_linear_backward(fnn_dtype dtype, const fnn_linear_grad *g, const void *dy,
+                                   const void *y, const void *x, const void *W, double beta,
+                                   void *dW, void *db, void *dx)
+    fnn_status fnn_act_forward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p, fnn_int n,
+                               const void *x, void *y)
+    fnn_status fnn_act_backward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p,
+                                int from_input, fnn_int n, const void *dy, const void *s,
+                                void *dx)
+    fnn_status fnn_softmax(fnn_dtype dtype, int log, fnn_int M, fnn_int C, const void *x,
+                           void *y)
+    fnn_status fnn_softmax_backward(fnn_dtype dtype, int log, fnn_int M, fnn_int C,
+                                    const void *y, const void *dy, void *dx)
+    fnn_status fnn_softmax_xent(fnn_dtype dtype, fnn_int M, fnn_int C, const void *x,
+                                const int64_t *target, const void *q, const void *w,
+                                double label_smoothing, int64_t ignore_index,
+                                fnn_reduction reduction, void *loss_rows, void *row_weight,
+                                double *loss, void *grad)
+    fnn_status fnn_elementwise_loss(fnn_dtype dtype, fnn_loss kind, fnn_int n, const void *x,
+                                    const void *y, const void *w, const void *pos_weight,
+                                    fnn_int C, double delta, fnn_reduction reduction,
+                                    void *loss_elems, double *loss, void *grad)
+    fnn_status fnn_dropout(fnn_dtype dtype, fnn_int n, double p, uint64_t seed, uint64_t offset,
+                           const void *x, void *y, uint8_t *mask_out)
+    void fnn_gather_rows(fnn_dtype dtype, fnn_int n, fnn_int cols, const void *src,
+                         const int64_t *idx, void *out)
+    void fnn_gather_rows_u8(fnn_dtype dtype, fnn_int n, fnn_int cols, const uint8_t *src,
+                            const int64_t *idx, double scale, double shift, void *out)
+    void fnn_argmax_rows(fnn_dtype dtype, fnn_int M, fnn_int C, const void *x, int64_t *out)
+    int64_t fnn_count_correct(fnn_dtype dtype, fnn_int M, fnn_int C, const void *x,
+                              const int64_t *labels)
+    double fnn_sum_squares(fnn_dtype dtype, int count, const void **bufs, const fnn_int *lens)
+    fnn_status fnn_optim_step(fnn_dtype dtype, const fnn_optim_args *a, fnn_int n, void *p,
+                              const void *g, void *s1, void *s2, void *s3)

@@ -8,15 +8,10 @@ cdef int _gemm(bint ta, bint tb, fnn_int M, fnn_int N, fnn_int K,
     cdef void *pa = cnp.PyArray_DATA(a)
     cdef void *pb = cnp.PyArray_DATA(b)
     cdef void *pc = cnp.PyArray_DATA(c)
+    cdef fnn_dtype t = _dtype(c)
     cdef fnn_status st
-    if cnp.PyArray_TYPE(c) == cnp.NPY_FLOAT32:
-        with nogil:
-            st = fnn_gemm_s(ta, tb, M, N, K, <const float *>pa, lda, <const float *>pb, ldb,
-                            <float>beta, <float *>pc, ldc, ep)
-    else:
-        with nogil:
-            st = fnn_gemm_d(ta, tb, M, N, K, <const double *>pa, lda, <const double *>pb, ldb,
-                            beta, <double *>pc, ldc, ep)
+    with nogil:
+        st = fnn_gemm(t, ta, tb, M, N, K, pa, lda, pb, ldb, beta, pc, ldc, ep)
     return _check_status(st)
 
 
@@ -295,17 +290,10 @@ cdef tuple _linear_backward_run(fnn_int M, cnp.ndarray G, cnp.ndarray X, cnp.nda
     cdef void *pdw = cnp.PyArray_DATA(dW)
     cdef void *pdb = cnp.PyArray_DATA(db)
     cdef double beta = 1.0 if acc else 0.0
+    cdef fnn_dtype t = _dtype(G)
     cdef fnn_status st
-    if cnp.PyArray_TYPE(G) == cnp.NPY_FLOAT32:
-        with nogil:
-            st = fnn_linear_backward_s(&a, <const float *>pg, <const float *>py,
-                                       <const float *>px, <const float *>pw, <float>beta,
-                                       <float *>pdw, <float *>pdb, <float *>pgx)
-    else:
-        with nogil:
-            st = fnn_linear_backward_d(&a, <const double *>pg, <const double *>py,
-                                       <const double *>px, <const double *>pw, beta,
-                                       <double *>pdw, <double *>pdb, <double *>pgx)
+    with nogil:
+        st = fnn_linear_backward(t, &a, pg, py, px, pw, beta, pdw, pdb, pgx)
     _check_status(st)
     if gx is not None and X0.ndim != 2:
         gx = gx.reshape(_shp(X0))

@@ -51,13 +51,10 @@ cdef _softmax_impl(x, dim, out, int log):
     cdef fnn_int M = cnp.PyArray_SIZE(X) // C if C > 0 else 0
     cdef void *px = cnp.PyArray_DATA(Xm)
     cdef void *py = cnp.PyArray_DATA(R)
+    cdef fnn_dtype t = _dtype(X)
     cdef fnn_status st
-    if cnp.PyArray_TYPE(X) == cnp.NPY_FLOAT32:
-        with nogil:
-            st = fnn_softmax_s(log, M, C, <const float *>px, <float *>py)
-    else:
-        with nogil:
-            st = fnn_softmax_d(log, M, C, <const double *>px, <double *>py)
+    with nogil:
+        st = fnn_softmax(t, log, M, C, px, py)
     _check_status(st)
     if not direct:
         Y[...] = np.moveaxis(R, -1, d)
@@ -98,14 +95,10 @@ def softmax_backward(y, dy, dim=-1, log=False):
     cdef void *pg = cnp.PyArray_DATA(Gm)
     cdef void *pr = cnp.PyArray_DATA(R)
     cdef int lg = 1 if log else 0
+    cdef fnn_dtype t = _dtype(Y)
     cdef fnn_status st
-    if cnp.PyArray_TYPE(Y) == cnp.NPY_FLOAT32:
-        with nogil:
-            st = fnn_softmax_backward_s(lg, M, C, <const float *>py, <const float *>pg, <float *>pr)
-    else:
-        with nogil:
-            st = fnn_softmax_backward_d(lg, M, C, <const double *>py, <const double *>pg,
-                                        <double *>pr)
+    with nogil:
+        st = fnn_softmax_backward(t, lg, M, C, py, pg, pr)
     _check_status(st)
     return R if d == Y.ndim - 1 else np.ascontiguousarray(np.moveaxis(R, -1, d))
 
@@ -185,17 +178,10 @@ def softmax_cross_entropy(logits, target, reduction="mean", label_smoothing=0.0,
     cdef void *prw = cnp.PyArray_DATA(roww)
     cdef void *pg = NULL if G is None else cnp.PyArray_DATA(G)
     cdef double total = 0
+    cdef fnn_dtype t = _dtype(X)
     cdef fnn_status st
-    if typ == cnp.NPY_FLOAT32:
-        with nogil:
-            st = fnn_softmax_xent_s(N, C, <const float *>px, pt, <const float *>pq,
-                                    <const float *>pw, eps, ignore, red, <float *>pr,
-                                    <float *>prw, &total, <float *>pg)
-    else:
-        with nogil:
-            st = fnn_softmax_xent_d(N, C, <const double *>px, pt, <const double *>pq,
-                                    <const double *>pw, eps, ignore, red, <double *>pr,
-                                    <double *>prw, &total, <double *>pg)
+    with nogil:
+        st = fnn_softmax_xent(t, N, C, px, pt, pq, pw, eps, ignore, red, pr, prw, &total, pg)
     _check_status(st)
     loss = rows if red == FNN_REDUCTION_NONE else X.dtype.type(total)
     return loss, G
@@ -244,15 +230,10 @@ cdef tuple _pointwise(fnn_loss kind, input, target, reduction, double delta, wei
     cdef void *pl = NULL if L is None else cnp.PyArray_DATA(L)
     cdef void *pg = NULL if G is None else cnp.PyArray_DATA(G)
     cdef double total = 0
+    cdef fnn_dtype t = _dtype(X)
     cdef fnn_status st
-    if typ == cnp.NPY_FLOAT32:
-        with nogil:
-            st = fnn_loss_s(kind, n, <const float *>px, <const float *>py, <const float *>pw,
-                            <const float *>pp, C, delta, red, <float *>pl, &total, <float *>pg)
-    else:
-        with nogil:
-            st = fnn_loss_d(kind, n, <const double *>px, <const double *>py, <const double *>pw,
-                            <const double *>pp, C, delta, red, <double *>pl, &total, <double *>pg)
+    with nogil:
+        st = fnn_elementwise_loss(t, kind, n, px, py, pw, pp, C, delta, red, pl, &total, pg)
     _check_status(st)
     return (L if L is not None else X.dtype.type(total)), G
 

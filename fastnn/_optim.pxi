@@ -55,13 +55,8 @@ def optim_step(kind, param, grad, s1=None, s2=None, s3=None, lr=0.0, weight_deca
     cdef fnn_int n = cnp.PyArray_SIZE(P)
     cdef void *pp = cnp.PyArray_DATA(P)
     cdef void *pg = cnp.PyArray_DATA(G)
+    cdef fnn_dtype t = _dtype(P)
     cdef fnn_status st
-    if cnp.PyArray_TYPE(P) == cnp.NPY_FLOAT32:
-        with nogil:
-            st = fnn_optim_step_s(&a, n, <float *>pp, <const float *>pg, <float *>p1,
-                                  <float *>p2, <float *>p3)
-    else:
-        with nogil:
-            st = fnn_optim_step_d(&a, n, <double *>pp, <const double *>pg, <double *>p1,
-                                  <double *>p2, <double *>p3)
+    with nogil:
+        st = fnn_optim_step(t, &a, n, pp, pg, p1, p2, p3)
     return _check_status(st)
