@@ -249,3 +249,25 @@ def test_bitwise_same_for_any_thread_count_and_simd_path(restore_threads, rng):
         runs = [r for k, r in results if k == kind]
         for r in runs[1:]:
             np.testing.assert_array_equal(runs[0], r)
+
+
+def test_step_runs_the_closure_with_gradients_on():
+    """As torch.optim: step(closure) evaluates the closure with autograd
+    recording (it calls backward) and returns its loss."""
+    fnn.manual_seed(2)
+    m = nn.Linear(3, 1)
+    opt = optim.SGD(m.parameters(), lr=0.1)
+    x, y = fnn.randn(8, 3), fnn.randn(8, 1)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((m(x) - y) ** 2).mean()
+        loss.backward()
+        return loss
+
+    w0 = m.weight.numpy().copy()
+    with fnn.no_grad():                       # even when the caller has recording off
+        first = opt.step(closure)
+    second = opt.step(closure)
+    assert float(second) < float(first)
+    assert not np.array_equal(m.weight.numpy(), w0)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import _C, arena
-from ..autograd import no_grad, zero_grads
+from ..autograd import enable_grad, no_grad, zero_grads
 from ..tensor import Tensor
 
 
@@ -73,7 +73,6 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
-    @no_grad()
     def step(self, closure=None):
         """One update of every parameter that has a gradient (after the
         check_finite test of each group); returns closure() if given.
@@ -83,12 +82,16 @@ class Optimizer:
         kernel call over the span, its state kept in flat buffers of which
         each parameter's state entries are views; otherwise parameter by
         parameter. The arithmetic per element is the same, so are the bits."""
-        loss = closure() if closure is not None else None
+        loss = None
+        if closure is not None:
+            with enable_grad():             # the closure computes a loss and its gradients
+                loss = closure()
         self._check_finite()
         for g in self.param_groups:
             if not self._step_flat(g):
-                for p, grad in self._grads(g):
-                    self._update(p, grad, g)
+                with no_grad():             # an _update may use tensor operations in place
+                    for p, grad in self._grads(g):
+                        self._update(p, grad, g)
         return loss
 
     # What an optimizer built on one fused kernel says about itself (SGD, Adam,
