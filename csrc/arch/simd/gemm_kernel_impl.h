@@ -95,6 +95,19 @@ static inline __attribute__((always_inline)) void FN(tile)(
 static void FN(ukernel)(fnn_int kc, const T *restrict Ap, const T *restrict Bp, T *restrict C,
                         fnn_int ldc, int load_c, T beta, const TILE_EPI *ep, int m, int n)
 {
+#if KER_MR > 8
+    /* a tile cut by the last rows of C computes only the rows it has, in
+     * steps of 4 (64 rows in tiles of 12 leave 4: a third of a tile, not a
+     * whole one); each element's arithmetic is the same either way */
+    if (m <= 4) {
+        FN(tile)(kc, Ap, 1, KER_MR, Bp, C, ldc, load_c, beta, ep, m, n, 4, KER_NV);
+        return;
+    }
+    if (m <= 8) {
+        FN(tile)(kc, Ap, 1, KER_MR, Bp, C, ldc, load_c, beta, ep, m, n, 8, KER_NV);
+        return;
+    }
+#endif
     FN(tile)(kc, Ap, 1, KER_MR, Bp, C, ldc, load_c, beta, ep, m, n, KER_MR, KER_NV);
 }
 
