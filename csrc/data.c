@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #define GATHER_COST 8.0    /* work units per copied element (a load, a convert, a store) */
+#define GATHER_AHEAD 4     /* rows prefetched this many rows ahead of the one copied */
 #define SUMSQ_BLOCK 4096
 
 fnn_int fnn_find_bad_index(fnn_int n, const int64_t *idx, int64_t upper, int64_t allowed)

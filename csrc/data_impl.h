@@ -1,12 +1,22 @@
 /* data_impl.h — data.c for one element type (T, SFX): row gathers, row
  * argmax, correct-prediction counts and sums of squares. */
+static inline void FN(prefetch_row)(const void *row, fnn_int bytes)
+{
+    for (fnn_int b = 0; b < bytes; b += 64)
+        __builtin_prefetch((const char *)row + b, 0, 0);
+}
 static fnn_status FN(gather_part)(void *ctx, int part, int nparts)
 {
     const gather_job *job = ctx;
     const fnn_int cols = job->cols;
-    for (fnn_int i = job->n * part / nparts; i < job->n * (part + 1) / nparts; i++)
+    const fnn_int i0 = job->n * part / nparts, i1 = job->n * (part + 1) / nparts;
+    for (fnn_int i = i0; i < i1; i++) {
+        if (i + GATHER_AHEAD < i1)     /* the rows are far apart: ask for a later one now */
+            FN(prefetch_row)((const T *)job->src + job->idx[i + GATHER_AHEAD] * cols,
+                             cols * (fnn_int)sizeof(T));
         memcpy((T *)job->out + i * cols, (const T *)job->src + job->idx[i] * cols,
                (size_t)cols * sizeof(T));
+    }
     return FNN_OK;
 }
 void FN(fnn_gather_rows)(fnn_int n, fnn_int cols, const T *src, const int64_t *idx,
@@ -20,7 +30,10 @@ static fnn_status FN(gather_u8_part)(void *ctx, int part, int nparts)
     const gather_job *job = ctx;
     const fnn_int cols = job->cols;
     const T scale = (T)job->scale, shift = (T)job->shift;
-    for (fnn_int i = job->n * part / nparts; i < job->n * (part + 1) / nparts; i++) {
+    const fnn_int i0 = job->n * part / nparts, i1 = job->n * (part + 1) / nparts;
+    for (fnn_int i = i0; i < i1; i++) {
+        if (i + GATHER_AHEAD < i1)     /* the rows are far apart: ask for a later one now */
+            FN(prefetch_row)((const uint8_t *)job->src + job->idx[i + GATHER_AHEAD] * cols, cols);
         const uint8_t *s = (const uint8_t *)job->src + job->idx[i] * cols;
         T *o = (T *)job->out + i * cols;
         for (fnn_int j = 0; j < cols; j++)
