@@ -34,6 +34,30 @@ fnn_status fnn_linear_backward(fnn_dtype dtype, const fnn_linear_grad *g,
                                  (double *)dx);
 }
 
+fnn_status fnn_linear_chain_forward(fnn_dtype dtype, const fnn_linear_chain *c, const void *x,
+                                   const void *const *W, const void *const *b, void *const *y)
+{
+    if (dtype == FNN_FLOAT32)
+        return fnn_linear_chain_forward_s(c, (const float *)x, (const float *const *)W,
+                                          (const float *const *)b, (float *const *)y);
+    return fnn_linear_chain_forward_d(c, (const double *)x, (const double *const *)W,
+                                      (const double *const *)b, (double *const *)y);
+}
+
+fnn_status fnn_linear_chain_backward(fnn_dtype dtype, const fnn_linear_chain *c, const void *dy,
+                                    const void *x, const void *const *W, const void *const *y,
+                                    const double *beta, void *const *dW, void *const *db,
+                                    void *dx)
+{
+    if (dtype == FNN_FLOAT32)
+        return fnn_linear_chain_backward_s(c, (const float *)dy, (const float *)x,
+                                           (const float *const *)W, (const float *const *)y, beta,
+                                           (float *const *)dW, (float *const *)db, (float *)dx);
+    return fnn_linear_chain_backward_d(c, (const double *)dy, (const double *)x,
+                                       (const double *const *)W, (const double *const *)y, beta,
+                                       (double *const *)dW, (double *const *)db, (double *)dx);
+}
+
 fnn_status fnn_act_forward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p,
                            fnn_int n,
                            const void *x, void *y)

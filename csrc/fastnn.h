@@ -166,6 +166,43 @@ fnn_status fnn_linear_backward_d(const fnn_linear_grad *g, const double *dy, con
                                  const double *x, const double *W, double beta, double *dW,
                                  double *db, double *dx);
 
+/* ---- a chain of Linear layers (linear_chain.c) -------------------------
+ *
+ * L layers y_l = act_l(x_l·W_lᵀ + b_l), x_0 = x, x_{l+1} = y_l: the forward
+ * of a Sequential of fusable Linear(+activation) layers in one call, and its
+ * backward in one call. Each layer is computed by the same kernel calls as a
+ * single layer (fnn_gemm with the forward epilogue; fnn_linear_backward), so
+ * the results are bitwise those of the layers one by one. Arrays are
+ * row-major and contiguous: x M×dims[0], W_l dims[l+1]×dims[l], b_l
+ * dims[l+1] (or NULL), y_l M×dims[l+1]. */
+typedef struct {
+    int layers;              /* L >= 1 */
+    fnn_int M;               /* rows (the batch) */
+    const fnn_int *dims;     /* L + 1 feature counts, each >= 1 */
+    const fnn_act *acts;     /* L activations: identity, relu, leaky_relu (slope >= 0), sigmoid, tanh */
+    const double *slopes;    /* L leaky_relu slopes */
+} fnn_linear_chain;
+
+/* Backward: dy is the gradient of y_{L-1}; for each layer, dW_l = dz_lᵀ·x_l
+ * + beta_l·dW_l and db_l likewise (db_l is never NULL: pass a spare buffer
+ * for a layer without bias), dz_l = dy_l ⊙ act_l'(y_l); dx = dz_0·W_0 when
+ * dx is not NULL. The gradients between layers live in this thread's
+ * scratch. */
+fnn_status fnn_linear_chain_forward_s(const fnn_linear_chain *c, const float *x,
+                                     const float *const *W, const float *const *b,
+                                     float *const *y);
+fnn_status fnn_linear_chain_forward_d(const fnn_linear_chain *c, const double *x,
+                                     const double *const *W, const double *const *b,
+                                     double *const *y);
+fnn_status fnn_linear_chain_backward_s(const fnn_linear_chain *c, const float *dy, const float *x,
+                                      const float *const *W, const float *const *y,
+                                      const double *beta, float *const *dW, float *const *db,
+                                      float *dx);
+fnn_status fnn_linear_chain_backward_d(const fnn_linear_chain *c, const double *dy,
+                                      const double *x, const double *const *W,
+                                      const double *const *y, const double *beta,
+                                      double *const *dW, double *const *db, double *dx);
+
 /* ---- elementwise activation kernels (activation.c) --------------------
  *
  * n contiguous elements; outputs may be the very same buffer as an input (in
@@ -313,6 +350,12 @@ fnn_status fnn_gemm(fnn_dtype dtype, int trans_a, int trans_b, fnn_int M, fnn_in
 fnn_status fnn_linear_backward(fnn_dtype dtype, const fnn_linear_grad *g, const void *dy,
                                const void *y, const void *x, const void *W, double beta,
                                void *dW, void *db, void *dx);
+fnn_status fnn_linear_chain_forward(fnn_dtype dtype, const fnn_linear_chain *c, const void *x,
+                                   const void *const *W, const void *const *b, void *const *y);
+fnn_status fnn_linear_chain_backward(fnn_dtype dtype, const fnn_linear_chain *c, const void *dy,
+                                    const void *x, const void *const *W, const void *const *y,
+                                    const double *beta, void *const *dW, void *const *db,
+                                    void *dx);
 fnn_status fnn_act_forward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p, fnn_int n,
                            const void *x, void *y);
 fnn_status fnn_act_backward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p, int from_input,

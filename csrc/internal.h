@@ -195,11 +195,14 @@ static inline uint32_t fnn_draw24(uint32_t seed_lo, uint32_t k, uint32_t lo)
 
 #include "arch/arch.h"
 
-/* Per-thread, 64-byte aligned scratch that only grows (slot 0..6). Returns
+/* Per-thread, 64-byte aligned scratch that only grows (slot 0..8). Returns
  * NULL if it cannot be allocated. Lives as long as the thread. Slots 0-5
  * belong to the kernels' inner loops (GEMM packing, softmax rows, partial
- * sums); slot 6 to the caller of fnn_linear_backward (its dz). */
+ * sums); slot 6 to the caller of fnn_linear_backward (its dz); slots 7 and 8
+ * to fnn_linear_chain_backward (the gradients between layers, alternately). */
 #define FNN_SCRATCH_LINEAR_DZ 6
+#define FNN_SCRATCH_CHAIN_A 7
+#define FNN_SCRATCH_CHAIN_B 8
 void *fnn_scratch(int slot, size_t bytes);
 
 #endif /* FASTNN_INTERNAL_H */

@@ -608,7 +608,7 @@ fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx)
 
 /* Each thread keeps a few growing buffers for packed panels; pool workers
  * persist between calls, so they are reused call after call. */
-#define FNN_SCRATCH_SLOTS 7
+#define FNN_SCRATCH_SLOTS 9
 static _Thread_local void *scratch_ptr[FNN_SCRATCH_SLOTS];
 static _Thread_local size_t scratch_size[FNN_SCRATCH_SLOTS];
 

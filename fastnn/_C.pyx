@@ -7,6 +7,7 @@
 #   _checks.pxi   the argument checks every binding shares
 #   _activation.pxi  relu, sigmoid, tanh, gelu, ... and their backward (csrc/activation.c)
 #   _gemm.pxi     matmul, linear, linear_backward  (csrc/gemm.c)
+#   _linear_chain.pxi  linear_chain_forward/backward: a Sequential's Linear layers in one call  (csrc/linear_chain.c)
 #   _losses.pxi   softmax, log_softmax, softmax_cross_entropy, mse/l1/huber/bce  (csrc/softmax.c, csrc/losses.c)
 #   _dropout.pxi  dropout, dropout_backward, dropout_mask  (csrc/dropout.c)
 #   _data.pxi     gather_rows, argmax, count_correct, sum_squares  (csrc/data.c)
@@ -25,6 +26,7 @@ _raise_simd_warning()   # an entry disabled at import, or FASTNN_SIMD not honour
 include "_checks.pxi"
 include "_activation.pxi"
 include "_gemm.pxi"
+include "_linear_chain.pxi"
 include "_losses.pxi"
 include "_dropout.pxi"
 include "_data.pxi"

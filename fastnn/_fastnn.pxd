@@ -65,6 +65,13 @@ cdef extern from "fastnn.h" nogil:
         fnn_act act, x_act
         double slope, x_slope
 
+    ctypedef struct fnn_linear_chain:
+        int layers
+        fnn_int M
+        const fnn_int *dims
+        const fnn_act *acts
+        const double *slopes
+
     ctypedef enum fnn_reduction:
         FNN_REDUCTION_NONE
         FNN_REDUCTION_MEAN
@@ -104,6 +111,13 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_linear_backward(fnn_dtype dtype, const fnn_linear_grad *g, const void *dy,
                                    const void *y, const void *x, const void *W, double beta,
                                    void *dW, void *db, void *dx)
+    fnn_status fnn_linear_chain_forward(fnn_dtype dtype, const fnn_linear_chain *c,
+                                       const void *x, const void *const *W,
+                                       const void *const *b, void *const *y)
+    fnn_status fnn_linear_chain_backward(fnn_dtype dtype, const fnn_linear_chain *c,
+                                        const void *dy, const void *x, const void *const *W,
+                                        const void *const *y, const double *beta,
+                                        void *const *dW, void *const *db, void *dx)
     fnn_status fnn_act_forward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p, fnn_int n,
                                const void *x, void *y)
     fnn_status fnn_act_backward(fnn_dtype dtype, fnn_act act, const fnn_act_param *p,

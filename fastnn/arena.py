@@ -27,18 +27,29 @@ class Chunk:
     __slots__ = ("data", "grad", "used", "__weakref__")
 
     def __init__(self, size, dtype):
-        self.data = np.zeros(size, dtype=dtype)
+        self.data = _aligned_zeros(size, dtype)
         self.grad = None
         self.used = 0
 
     def grads(self):
         if self.grad is None:
-            self.grad = np.zeros(self.data.shape, dtype=self.data.dtype)
+            self.grad = _aligned_zeros(self.data.size, self.data.dtype)
         return self.grad
 
 
+def _aligned_zeros(size, dtype):
+    """A zeroed 1-D array of `size` elements whose first element is on an
+    ALIGN_BYTES boundary (numpy's own arrays are 16-byte aligned: a vector
+    load that straddles two cache lines costs two). Views of it have the
+    byte buffer underneath as their base."""
+    dtype = np.dtype(dtype)
+    raw = np.zeros(size * dtype.itemsize + ALIGN_BYTES, dtype=np.uint8)
+    lead = -raw.ctypes.data % ALIGN_BYTES
+    return raw[lead:lead + size * dtype.itemsize].view(dtype)
+
+
 _current = {}                # dtype -> the chunk new parameters go to
-_chunks = {}                 # id(chunk.data) -> chunk, for the arrays' owners
+_chunks = {}                 # id(chunk.data.base) -> chunk: the owner of a parameter's memory
 
 
 def _align(n, itemsize):
@@ -59,7 +70,7 @@ def allocate(shape, dtype):
         size = max(CHUNK_BYTES // dtype.itemsize, _align(n, dtype.itemsize))
         chunk = Chunk(size, dtype)
         _current[dtype] = chunk
-        _chunks[id(chunk.data)] = chunk
+        _chunks[id(chunk.data.base)] = chunk
         start = 0
     chunk.used = start + n
     return chunk.data[start:start + n].reshape(shape)
@@ -69,7 +80,7 @@ def _forget_dead_chunks():
     """Drop the chunks no parameter array refers to any more (their memory
     is freed then): the registry and the chunk are all that hold them."""
     for key, chunk in list(_chunks.items()):
-        if chunk is not _current.get(chunk.data.dtype) and sys.getrefcount(chunk.data) <= 2:
+        if chunk is not _current.get(chunk.data.dtype) and sys.getrefcount(chunk.data.base) <= 2:
             del _chunks[key]
 
 
@@ -80,9 +91,11 @@ def locate(array):
     if base is None or not array.flags.c_contiguous:
         return None
     chunk = _chunks.get(id(base))
-    if chunk is None or chunk.data is not base:
+    if chunk is None or chunk.data.base is not base:
         return None
-    offset = (array.ctypes.data - base.ctypes.data) // base.itemsize
+    offset = (array.ctypes.data - chunk.data.ctypes.data) // array.itemsize
+    if not 0 <= offset < chunk.data.size:
+        return None
     return chunk, offset
 
 

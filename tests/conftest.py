@@ -82,6 +82,22 @@ def rng(request):
     return np.random.default_rng(name_seed(request))
 
 
+class CountingC:
+    """Stands in for the kernels module that nn.functional calls, counting
+    the calls of each kernel."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, {}
+
+    def __getattr__(self, name):
+        fn = getattr(self.real, name)
+
+        def counted(*args, **kwargs):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return fn(*args, **kwargs)
+        return counted
+
+
 def two_threads_available():
     """True if a kernel call can really run on 2 threads here (2 usable CPUs;
     tests/test_threads.py covers more teams by pretending more CPUs)."""

@@ -37,7 +37,10 @@ def test_parameters_form_one_span_and_gradients_land_in_its_twin(rng):
     assert stop - start >= sum(p.numel() for p in params)
     backward_once(net, rng)
     for p in params:
-        assert p.grad.numpy().base is chunk.grad and p.grad.numpy() is p._grad_home()
+        assert p.grad.numpy().base is chunk.grad.base and p.grad.numpy() is p._grad_home()
+        # each value and gradient starts on a cache line (a vector load never straddles two)
+        assert p.numpy().ctypes.data % arena.ALIGN_BYTES == 0
+        assert p.grad.numpy().ctypes.data % arena.ALIGN_BYTES == 0
     addresses = [p.grad.numpy().ctypes.data for p in params]
     net.zero_grad()
     assert all(p.grad is None for p in params)           # set_to_none, as PyTorch

@@ -11,6 +11,8 @@ import fastnn as fnn
 from fastnn import nn
 from fastnn.nn import functional as F
 
+from conftest import CountingC
+
 try:
     import torch
 except ImportError:
@@ -157,22 +159,6 @@ def test_fused_equals_unfused(rng):
     fused = net(x)
     unfused = net[2](net[1](net[0](x)))
     np.testing.assert_allclose(fused.numpy(), unfused.numpy(), rtol=1e-6, atol=1e-6)
-
-
-class CountingC:
-    """Stands in for the kernels module that nn.functional calls, counting
-    the calls of each kernel."""
-
-    def __init__(self, real):
-        self.real, self.calls = real, {}
-
-    def __getattr__(self, name):
-        fn = getattr(self.real, name)
-
-        def counted(*args, **kwargs):
-            self.calls[name] = self.calls.get(name, 0) + 1
-            return fn(*args, **kwargs)
-        return counted
 
 
 class ScaledLinear(nn.Linear):

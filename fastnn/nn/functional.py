@@ -1,7 +1,10 @@
 """fastnn.nn.functional: the layers and losses as functions on tensors, as
 torch.nn.functional has them. Each heavy op is one fused kernel and one
-autograd node: linear (+ bias + activation), cross_entropy (softmax, loss and
-gradient in one pass), the pointwise losses, dropout."""
+autograd node: linear (+ bias + activation), linear_chain (several Linear
+layers), cross_entropy (softmax, loss and gradient in one pass), the
+pointwise losses, dropout."""
+import sys
+
 import numpy as np
 
 from .. import _C
@@ -83,6 +86,170 @@ def linear(input, weight, bias=None, activation=None, negative_slope=0.01):
     node.x, node.w, node.act, node.slope = X, W, activation, negative_slope
     node.y = y if activation is not None else None
     return _make(y, node)
+
+
+class LinearChainBackward(Node):
+    """The backward of linear_chain in one kernel call, top layer first: every
+    layer's weight and bias gradients and the input's. Inputs are (input,
+    weight_0, bias_0, weight_1, bias_1, ...). Gradient buffers are used as
+    LinearBackward uses them, layer by layer (the kernel fills or adds into
+    a layer's buffers when the engine hands both, else new arrays are
+    returned), so the gradients are bitwise those of the layers one by one."""
+    __slots__ = ("x", "ws", "ys", "acts", "slopes")
+    writes_leaf_grads = True
+
+    def backward(self, g, sinks):
+        inputs = self.inputs
+        grads = [None] * len(inputs)
+        gws, gbs, betas = [], [], []
+        for l, w in enumerate(self.ws):
+            i = 1 + 2 * l
+            w_in, b_in, sw, sb = inputs[i], inputs[i + 1], sinks[i], sinks[i + 1]
+            if w_in is not None and sw is not None and sw[0] is not None and (b_in is None or (
+                    sb is not None and sb[0] is not None and sb[1] == sw[1])):
+                gws.append(sw[0])
+                gbs.append(sb[0] if b_in is not None else np.empty(w.shape[0], w.dtype))
+                betas.append(sw[1])
+                grads[i] = WRITTEN
+                grads[i + 1] = WRITTEN if b_in is not None else None
+            else:
+                gw, gb = np.empty(w.shape, w.dtype), np.empty(w.shape[0], w.dtype)
+                gws.append(gw)
+                gbs.append(gb)
+                betas.append(False)
+                grads[i] = gw if w_in is not None else None
+                grads[i + 1] = gb if b_in is not None else None
+        x = self.x
+        gx = np.empty(x.shape, x.dtype) if inputs[0] is not None else None
+        _C.linear_chain_backward(np.ascontiguousarray(g), x, self.ws, self.ys, self.acts,
+                                 self.slopes, betas, gws, gbs, gx)
+        grads[0] = gx
+        return grads
+
+    def release(self):
+        """Drop what backward needs; the hidden layers' outputs go back to the
+        pool for the next step's forward (see _HiddenPool)."""
+        ys = self.ys
+        self.freed = True
+        self.x = self.ys = self.ws = self.acts = self.slopes = None
+        if ys is not None:
+            _hidden_pool.give(ys)
+
+
+class _HiddenPool:
+    """The arrays of a chain's hidden-layer outputs, reused from one step to
+    the next while the shapes repeat (the activations a training step would
+    otherwise allocate anew). A chain node gives its arrays back when backward
+    releases it; an array anything else still holds is not taken (it keeps
+    its values, like a fresh array). At most `per_shape` arrays per (rows,
+    features, dtype), and the pool forgets everything when it holds more
+    than `shapes` shapes."""
+
+    def __init__(self, per_shape=4, shapes=64):
+        self.free, self.per_shape, self.shapes = {}, per_shape, shapes
+
+    def take(self, M, N, dtype):
+        stack = self.free.get((M, N, dtype))
+        if stack:
+            try:
+                return stack.pop()
+            except IndexError:                 # another thread took the last one
+                pass
+        return np.empty((M, N), dtype)
+
+    def give(self, ys):
+        free = self.free
+        for i in range(len(ys) - 1):           # the last output is the caller's tensor
+            a = ys[i]
+            if sys.getrefcount(a) > 3:         # held: the list, this name, the argument
+                continue
+            key = (a.shape[0], a.shape[1], a.dtype)
+            stack = free.get(key)
+            if stack is None:
+                if len(free) >= self.shapes:
+                    free.clear()
+                stack = free[key] = []
+            if len(stack) < self.per_shape:
+                stack.append(a)
+
+
+_hidden_pool = _HiddenPool()
+
+
+def linear_chain(input, weights, biases, activations, negative_slopes):
+    """Linear layers one after another, layer l computing
+    ``activations[l](x @ weights[l].T + biases[l])``: the forward is one
+    kernel call and the chain one autograd node (LinearChainBackward), with
+    the values and gradients of calling linear() layer by layer, bit for bit.
+    What nn.Sequential runs for consecutive fusable Linear(+activation)
+    layers.
+
+    input (M, in_features) Tensor; weights[l] (out_l, in_l) and biases[l]
+    (out_l,) or None, Tensors; activations[l] None or one of FUSABLE;
+    negative_slopes[l] >= 0 (read for leaky_relu). Returns the last layer's
+    output (M, out). Falls back to linear() per layer when the chain cannot
+    run as one call (an input that is not a 2-D C-contiguous array of the
+    weights' dtype, a shape that does not chain, a tensor used twice)."""
+    ys = _chain_forward(input, weights, biases, activations, negative_slopes)
+    if ys is None:
+        for w, b, act, slope in zip(weights, biases, activations, negative_slopes):
+            input = linear(input, w, b, act, slope)
+        return input
+    y = ys[-1]
+    if not _ag_state["enabled"]:
+        _hidden_pool.give(ys)
+        return _make(y)
+    grads = [input if input.requires_grad else None]
+    for w, b in zip(weights, biases):
+        grads.append(w if w.requires_grad else None)
+        grads.append(b if b is not None and b.requires_grad else None)
+    if all(g is None for g in grads):
+        _hidden_pool.give(ys)
+        return _make(y)
+    node = LinearChainBackward(tuple(grads))
+    node.x, node.ys, node.ws = input._data, ys, [w._data for w in weights]
+    node.acts, node.slopes = activations, negative_slopes
+    return _make(y, node)
+
+
+def _chain_forward(input, weights, biases, activations, slopes):
+    """The outputs of every layer of the chain from one kernel call, or None
+    when the chain must run layer by layer (see linear_chain)."""
+    if not isinstance(input, Tensor) or input._data.ndim != 2 or len(weights) < 2:
+        return None
+    ids = {id(input)}
+    for t in weights + biases:
+        if t is not None:
+            if not isinstance(t, Tensor) or id(t) in ids:
+                return None                # a tensor used twice: its gradients add up
+            ids.add(id(t))
+    return _chain_arrays(input._data, [w._data for w in weights],
+                         [None if b is None else b._data for b in biases], activations, slopes)
+
+
+def _chain_arrays(X, ws, bs, activations, slopes):
+    """Every layer's output from one linear_chain_forward call on arrays, or
+    None when the operands do not make a chain the kernel takes."""
+    M, dtype, take = X.shape[0], X.dtype, _hidden_pool.take
+    try:
+        ys = [take(M, w.shape[0], dtype) for w in ws[:-1]]
+        ys.append(np.empty((M, ws[-1].shape[0]), dtype))
+        _C.linear_chain_forward(X, ws, bs, activations, slopes, ys)
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return None
+    return ys
+
+
+def linear_chain_array(X, weights, biases, activations, negative_slopes):
+    """linear_chain on arrays (no autograd); the last layer's output."""
+    if len(weights) >= 2 and isinstance(X, np.ndarray) and X.ndim == 2:
+        ys = _chain_arrays(X, weights, biases, activations, negative_slopes)
+        if ys is not None:
+            _hidden_pool.give(ys)
+            return ys[-1]
+    for w, b, act, slope in zip(weights, biases, activations, negative_slopes):
+        X = linear_array(X, w, b, act, slope)
+    return X
 
 
 # ---- activations ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The layers: Linear, the activations, Identity, Flatten, Dropout, Softmax,
 and Sequential, which runs a Linear followed by an activation as one fused
-kernel call (forward and backward)."""
+kernel call (forward and backward), and consecutive Linear layers as one
+chain (one kernel call each way)."""
 import math
 from collections import OrderedDict
 
@@ -188,7 +189,9 @@ class Sequential(Module):
     iteration. A Linear (or a subclass that keeps Linear's forward) directly
     followed by ReLU, LeakyReLU (slope >= 0), Sigmoid or Tanh runs as one
     fused kernel call and one autograd node (the activation module's own
-    forward is not called)."""
+    forward is not called); two or more such Linear layers in a row run as
+    one chain (F.linear_chain: one kernel call each way, one node, the same
+    bits as layer by layer)."""
 
     def __init__(self, *args):
         super().__init__()
@@ -224,9 +227,11 @@ class Sequential(Module):
         self.add_module(key, module)
 
     def _plan(self):
-        """[(module, activation or None)]: each Linear that may be fused (see
-        fusable_linear) paired with the fusable activation right after it,
-        cached until the structure of any module changes."""
+        """The steps of forward, cached until the structure of any module
+        changes: a module to call, or a run of consecutive fusable Linear
+        layers (see fusable_linear) as a list of (linear, activation or
+        None) pairs, each Linear paired with the fusable activation right
+        after it."""
         cache = self.__dict__.get("_plan_cache")
         if cache is not None and cache[0] == _structure[0]:
             return cache[1]
@@ -234,13 +239,18 @@ class Sequential(Module):
         plan, i = [], 0
         while i < len(mods):
             m = mods[i]
-            nxt = mods[i + 1] if i + 1 < len(mods) else None
-            if fusable_linear(m) and isinstance(nxt, _Activation) and nxt.fused is not None:
-                plan.append((m, nxt))
-                i += 2
-            else:
-                plan.append((m, None))
+            if not fusable_linear(m):
+                plan.append(m)
                 i += 1
+                continue
+            nxt = mods[i + 1] if i + 1 < len(mods) else None
+            act = nxt if isinstance(nxt, _Activation) and nxt.fused is not None else None
+            pair = (m, act)
+            if plan and type(plan[-1]) is list:
+                plan[-1].append(pair)
+            else:
+                plan.append([pair])
+            i += 2 if act is not None else 1
         object.__setattr__(self, "_plan_cache", (_structure[0], plan))
         return plan
 
@@ -249,34 +259,61 @@ class Sequential(Module):
         if not _grad_mode["enabled"] and isinstance(input, Tensor):
             return Tensor._make(_forward_arrays(plan, input._data))
         x = input
-        for m, act in plan:
-            if act is None:
-                x = m(x)
+        for step in plan:
+            if type(step) is not list:
+                x = step(x)
+            elif len(step) == 1:
+                m, act = step[0]
+                if act is None:
+                    x = F.linear(x, m.weight, m.bias)
+                else:
+                    x = F.linear(x, m.weight, m.bias, activation=act.fused,
+                                 negative_slope=act.slope)
             else:
-                x = F.linear(x, m.weight, m.bias, activation=act.fused, negative_slope=act.slope)
+                x = F.linear_chain(x, *_chain_layers(step, False))
         return x
+
+
+def _chain_layers(run, arrays):
+    """The weights, biases, activations and negative slopes of a run of the
+    plan (lists, one entry per Linear), as tensors, or as arrays with
+    `arrays`."""
+    ws, bs, acts, slopes = [], [], [], []
+    for m, act in run:
+        w, b = m.weight, m.bias
+        if arrays:
+            ws.append(w._data)
+            bs.append(None if b is None else b._data)
+        else:
+            ws.append(w)
+            bs.append(b)
+        if act is None:
+            acts.append(None)
+            slopes.append(0.01)
+        else:
+            acts.append(act.fused)
+            slopes.append(act.slope)
+    return ws, bs, acts, slopes
 
 
 def _forward_arrays(plan, x):
     """A Sequential's plan on arrays under no_grad (no graph to record):
-    Linear layers (fused with their activation or not), Flatten, Identity
-    and Dropout in eval go array to array, with no tensor per layer; any
-    other module runs as usual on a tensor wrapping the array."""
-    for m, act in plan:
-        if act is not None or (fusable_linear(m)):
-            b = m.bias._data if m.bias is not None else None
-            if act is None:
-                x = F.linear_array(x, m.weight._data, b)
-            else:
-                x = F.linear_array(x, m.weight._data, b, act.fused, act.slope)
-        elif type(m) is Flatten:
-            x = x.reshape(_flat_shape(x.shape, m.start_dim, m.end_dim))
-        elif type(m) is Identity or (type(m) is Dropout and (not m.training or m.p == 0)):
+    runs of Linear layers (fused with their activation or not) as one chain
+    call, Flatten, Identity and Dropout in eval go array to array, with no
+    tensor per layer; any other module runs as usual on a tensor wrapping
+    the array."""
+    for step in plan:
+        if type(step) is list:
+            x = F.linear_chain_array(x, *_chain_layers(step, True))
+        elif type(step) is Flatten:
+            if x.ndim != 2 or step.start_dim not in (1, -1) or step.end_dim not in (1, -1):
+                x = x.reshape(_flat_shape(x.shape, step.start_dim, step.end_dim))
+        elif type(step) is Identity or (type(step) is Dropout and (not step.training or step.p == 0)):
             pass
         else:
-            out = m(Tensor._make(x))
+            out = step(Tensor._make(x))
             if not isinstance(out, Tensor):
-                raise TypeError(f"{type(m).__name__} returned {type(out).__name__} inside a "
+                raise TypeError(f"{type(step).__name__} returned {type(out).__name__} inside a "
                                 "Sequential; a Tensor was expected")
             x = out._data
     return x
