@@ -264,3 +264,17 @@ def test_hidden_outputs_are_reused_only_when_nothing_holds_them(rng):
     np.testing.assert_array_equal(kept, before)
     np.testing.assert_array_equal(y2.numpy(), y.numpy())
     y2.sum().backward()
+
+
+def test_functional_linear_chain(rng):
+    net = mlp(np.float64)
+    x = fnn.tensor(rng.standard_normal((5, 12)), dtype=fnn.float64)
+    lins = [net[1], net[3], net[5], net[7]]
+    args = ([m.weight for m in lins], [m.bias for m in lins], ["relu", "tanh", "leaky_relu", None],
+            [0.01, 0.01, 0.1, 0.01])
+    y = F.linear_chain(x, *args)
+    assert y.grad_fn.name == "LinearChainBackward"
+    np.testing.assert_array_equal(y.numpy(), net(x).numpy())
+    w = nn.Parameter(fnn.tensor(rng.standard_normal((3, 3)), dtype=fnn.float64))
+    tied = F.linear_chain(y, [w, w], [None, None], [None, None], [0, 0])
+    assert tied.grad_fn.name == "LinearBackward"          # a weight used twice: layer by layer

@@ -190,41 +190,56 @@ def linear_chain(input, weights, biases, activations, negative_slopes):
     output (M, out). Falls back to linear() per layer when the chain cannot
     run as one call (an input that is not a 2-D C-contiguous array of the
     weights' dtype, a shape that does not chain, a tensor used twice)."""
-    ys = _chain_forward(input, weights, biases, activations, negative_slopes)
-    if ys is None:
+    out = None
+    if isinstance(input, Tensor) and len(weights) >= 2 and _distinct([input] + weights + biases):
+        grads = [input if input.requires_grad else None]
+        for w, b in zip(weights, biases):
+            grads.append(w if w.requires_grad else None)
+            grads.append(b if b is not None and b.requires_grad else None)
+        out = chain_record(input, grads, [w._data for w in weights],
+                           [None if b is None else b._data for b in biases], activations,
+                           negative_slopes)
+    if out is None:
         for w, b, act, slope in zip(weights, biases, activations, negative_slopes):
             input = linear(input, w, b, act, slope)
         return input
+    return out
+
+
+def _distinct(tensors):
+    """True if no tensor appears twice (None aside) and all are Tensors: a
+    tensor used twice in a chain gets the sum of two gradients, which the
+    layer-by-layer path adds up."""
+    ids = set()
+    for t in tensors:
+        if t is not None:
+            if not isinstance(t, Tensor) or id(t) in ids:
+                return False
+            ids.add(id(t))
+    return True
+
+
+def chain_record(input, grads, weights, biases, activations, negative_slopes):
+    """The forward of a chain the caller has checked (a Tensor input, no
+    tensor twice): one kernel call on the arrays weights/biases, and one
+    LinearChainBackward node over `grads` (the input and each layer's weight
+    and bias, None where no gradient is wanted) while autograd records.
+    Returns the output tensor, or None when the arrays do not make a chain
+    the kernel takes (the caller then runs linear() layer by layer)."""
+    X = input._data
+    if X.ndim != 2:
+        return None
+    ys = _chain_arrays(X, weights, biases, activations, negative_slopes)
+    if ys is None:
+        return None
     y = ys[-1]
-    if not _ag_state["enabled"]:
-        _hidden_pool.give(ys)
-        return _make(y)
-    grads = [input if input.requires_grad else None]
-    for w, b in zip(weights, biases):
-        grads.append(w if w.requires_grad else None)
-        grads.append(b if b is not None and b.requires_grad else None)
-    if all(g is None for g in grads):
+    if not _ag_state["enabled"] or all(g is None for g in grads):
         _hidden_pool.give(ys)
         return _make(y)
     node = LinearChainBackward(tuple(grads))
-    node.x, node.ys, node.ws = input._data, ys, [w._data for w in weights]
+    node.x, node.ys, node.ws = X, ys, weights
     node.acts, node.slopes = activations, negative_slopes
     return _make(y, node)
-
-
-def _chain_forward(input, weights, biases, activations, slopes):
-    """The outputs of every layer of the chain from one kernel call, or None
-    when the chain must run layer by layer (see linear_chain)."""
-    if not isinstance(input, Tensor) or input._data.ndim != 2 or len(weights) < 2:
-        return None
-    ids = {id(input)}
-    for t in weights + biases:
-        if t is not None:
-            if not isinstance(t, Tensor) or id(t) in ids:
-                return None                # a tensor used twice: its gradients add up
-            ids.add(id(t))
-    return _chain_arrays(input._data, [w._data for w in weights],
-                         [None if b is None else b._data for b in biases], activations, slopes)
 
 
 def _chain_arrays(X, ws, bs, activations, slopes):

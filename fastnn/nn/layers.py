@@ -251,6 +251,7 @@ class Sequential(Module):
             else:
                 plan.append([pair])
             i += 2 if act is not None else 1
+        plan = [step for run in plan for step in _distinct_runs(run)]
         object.__setattr__(self, "_plan_cache", (_structure[0], plan))
         return plan
 
@@ -270,30 +271,73 @@ class Sequential(Module):
                     x = F.linear(x, m.weight, m.bias, activation=act.fused,
                                  negative_slope=act.slope)
             else:
-                x = F.linear_chain(x, *_chain_layers(step, False))
+                x = _run_chain(step, x)
         return x
 
 
-def _chain_layers(run, arrays):
+def _run_chain(run, x):
+    """A run of the plan (Linear layers whose parameters are all distinct,
+    see _plan) as one chain: its arrays and the autograd inputs gathered in
+    one pass, then F.chain_record; layer by layer when the chain cannot run
+    as one call."""
+    out = None
+    if isinstance(x, Tensor) and not (x.requires_grad and isinstance(x, Parameter)):
+        grads = [x if x.requires_grad else None]
+        ws, bs, acts, slopes = [], [], [], []
+        for m, act in run:
+            w, b = m.weight, m.bias
+            ws.append(w._data)
+            grads.append(w if w.requires_grad else None)
+            if b is None:
+                bs.append(None)
+                grads.append(None)
+            else:
+                bs.append(b._data)
+                grads.append(b if b.requires_grad else None)
+            fused, slope = _fused(act)
+            acts.append(fused)
+            slopes.append(slope)
+        out = F.chain_record(x, grads, ws, bs, acts, slopes)
+    if out is None:
+        for m, act in run:
+            if act is None:
+                x = F.linear(x, m.weight, m.bias)
+            else:
+                x = F.linear(x, m.weight, m.bias, activation=act.fused, negative_slope=act.slope)
+        return x
+    return out
+
+
+def _distinct_runs(step):
+    """A run of Linear layers that shares a parameter (tied weights: its
+    gradient is a sum) as single-layer runs, which run layer by layer;
+    anything else unchanged."""
+    if type(step) is not list or len(step) < 2:
+        return [step]
+    params = [p for m, _ in step for p in (m.weight, m.bias) if p is not None]
+    if len({id(p) for p in params}) == len(params):
+        return [step]
+    return [[pair] for pair in step]
+
+
+def _chain_arrays(run):
     """The weights, biases, activations and negative slopes of a run of the
-    plan (lists, one entry per Linear), as tensors, or as arrays with
-    `arrays`."""
+    plan as lists of arrays and values, one entry per Linear."""
     ws, bs, acts, slopes = [], [], [], []
     for m, act in run:
-        w, b = m.weight, m.bias
-        if arrays:
-            ws.append(w._data)
-            bs.append(None if b is None else b._data)
-        else:
-            ws.append(w)
-            bs.append(b)
-        if act is None:
-            acts.append(None)
-            slopes.append(0.01)
-        else:
-            acts.append(act.fused)
-            slopes.append(act.slope)
+        b = m.bias
+        ws.append(m.weight._data)
+        bs.append(None if b is None else b._data)
+        fused, slope = _fused(act)
+        acts.append(fused)
+        slopes.append(slope)
     return ws, bs, acts, slopes
+
+
+def _fused(act):
+    """(the kernel's name of activation module `act`, its slope) for the
+    Linear before it; (None, 0.01) without one."""
+    return (None, 0.01) if act is None else (act.fused, act.slope)
 
 
 def _forward_arrays(plan, x):
@@ -304,7 +348,7 @@ def _forward_arrays(plan, x):
     the array."""
     for step in plan:
         if type(step) is list:
-            x = F.linear_chain_array(x, *_chain_layers(step, True))
+            x = F.linear_chain_array(x, *_chain_arrays(step))
         elif type(step) is Flatten:
             if x.ndim != 2 or step.start_dim not in (1, -1) or step.end_dim not in (1, -1):
                 x = x.reshape(_flat_shape(x.shape, step.start_dim, step.end_dim))
