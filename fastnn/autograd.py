@@ -18,6 +18,7 @@ import functools
 import itertools
 import sys
 from heapq import heappop, heappush
+from sys import getrefcount
 
 import numpy as np
 
@@ -253,8 +254,16 @@ def run_backward(root, grad, retain_graph=False):
             raise _freed_error(node)
         if node.writes_leaf_grads:
             # leaves are never rebased (in-place ops refuse them): no _producer
-            sinks = [_leaf_sink(t) if t is not None and t._node is None and t.requires_grad
-                     else None for t in node.inputs]
+            sinks = []
+            for t in node.inputs:
+                if t is None or t._node is not None or not t.requires_grad:
+                    sinks.append(None)
+                elif t.grad is None:             # _leaf_sink's first case, inlined
+                    home = t._grad_home()
+                    sinks.append(_NO_BUFFER if home is None or getrefcount(home) > 3
+                                 else (home, False))
+                else:
+                    sinks.append(_leaf_sink(t))
             grads = node.backward(g, sinks)
         else:
             sinks = None

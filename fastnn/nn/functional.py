@@ -3,7 +3,7 @@ torch.nn.functional has them. Each heavy op is one fused kernel and one
 autograd node: linear (+ bias + activation), linear_chain (several Linear
 layers), cross_entropy (softmax, loss and gradient in one pass), the
 pointwise losses, dropout."""
-import sys
+from sys import getrefcount
 
 import numpy as np
 
@@ -161,7 +161,7 @@ class _HiddenPool:
         free = self.free
         for i in range(len(ys) - 1):           # the last output is the caller's tensor
             a = ys[i]
-            if sys.getrefcount(a) > 3:         # held: the list, this name, the argument
+            if getrefcount(a) > 3:             # held: the list, this name, the argument
                 continue
             key = (a.shape[0], a.shape[1], a.dtype)
             stack = free.get(key)
