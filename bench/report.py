@@ -120,6 +120,29 @@ def _examples_section():
     return lines + [""]
 
 
+def _before_after_section():
+    """The model layer's figures of an earlier version and this one, run
+    alternately on one machine (before_after.py)."""
+    res, name = newest("before_after")
+    if not res:
+        return []
+    lines = [f"## Before and after: {res['before']} → {res['after']} (`{name}`)", "",
+             "The same cases run alternately by an install of each version, each beside its "
+             f"peer in the same process; median over {res['rounds']} rounds (the range of the "
+             "ratio in brackets). Ratio: the peer's time over fastnn's (above 1: fastnn is "
+             "faster).", "",
+             "| case | threads | peer | fastnn before | fastnn after | after vs before | "
+             "ratio before | ratio after |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in res["results"]:
+        b, a = r["before"], r["after"]
+        lines.append(f"| {r['case']} | {r['threads']} | {r['peer']} | {_fmt(b['fastnn_s'])} | "
+                     f"{_fmt(a['fastnn_s'])} | {b['fastnn_s'] / a['fastnn_s']:.2f}× | "
+                     f"{b['ratio']:.2f}× ({b['ratio_min']:.2f}–{b['ratio_max']:.2f}) | "
+                     f"{a['ratio']:.2f}× ({a['ratio_min']:.2f}–{a['ratio_max']:.2f}) |")
+    return lines + [""]
+
+
 # What the thread policy does on machines this project cannot run on; written
 # out from the code (csrc/threads.c, csrc/gemm_impl.h), not measured.
 PAST_THIS_MACHINE = """## Threads past this machine (reasoned, not measured)
@@ -282,6 +305,7 @@ def write():
                                  [("GB/s", lambda f: f"{f['gbs']:.1f}" if f.get("gbs") else "")]
                                  if kind in ("kernels", "optim") else [])
             lines.append("")
+    lines += _before_after_section()
     lines += _examples_section()
     for path in _plots(gemm, train):
         rel = os.path.relpath(path, os.path.dirname(out))

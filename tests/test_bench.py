@@ -12,6 +12,7 @@ import pytest
 
 import fastnn
 
+from fastnn.bench import before_after as bench_before_after
 from fastnn.bench import examples as bench_examples
 from fastnn.bench import scaling as bench_scaling
 
@@ -139,3 +140,30 @@ def test_scaling_default_threads_reach_the_cpu_count():
     assert counts == sorted(set(counts))
 
 
+
+
+@pytest.mark.slow
+def test_before_after_runs_quick_and_reaches_the_report(tmp_path):
+    """Two versions compared (here this install against itself, one round):
+    every case measured for both, and BENCHMARKS.md shows the table."""
+    pytest.importorskip("torch", reason="the before/after cases run beside PyTorch")
+    pytest.importorskip("threadpoolctl", reason="the cases cap numpy's BLAS threads")
+    results = tmp_path / "results"
+    env = dict(os.environ, FASTNN_BENCH_RESULTS=str(results))
+    r = subprocess.run([sys.executable, "-m", "fastnn.bench.before_after", "--before",
+                        sys.executable, "--rounds", "1", "--quick", "--label-before", "itself"],
+                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    files = glob.glob(os.path.join(str(results), "before_after-*.json"))
+    assert len(files) == 1
+    with open(files[0]) as f:
+        result = json.load(f)
+    assert [row["case"] for row in result["results"]] == [c[0] for c in bench_before_after.CASES]
+    for row in result["results"]:
+        for side in ("before", "after"):
+            assert _positive(row[side]["fastnn_s"]) and _positive(row[side]["ratio"])
+    r = subprocess.run([sys.executable, "-m", "fastnn.bench.report"], cwd=str(tmp_path), env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    with open(os.path.join(str(results), "BENCHMARKS.md")) as f:
+        assert "## Before and after: itself → after" in f.read()
