@@ -261,6 +261,20 @@ def test_partial_overlap_is_refused():
         ops.relu_backward(np.ones(10), buf[:10], out=buf[5:15])
 
 
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tail_stores_stay_inside_the_output(dtype):
+    """The last partial vector of an elementwise kernel is stored lane by
+    lane: the elements right after the output keep their values."""
+    for n in range(1, 18):
+        x = np.linspace(-2, 2, n).astype(dtype)
+        buf = np.full(n + 24, 123.0, dtype)
+        ops.relu(x, out=buf[:n])
+        np.testing.assert_array_equal(buf[:n], np.maximum(x, 0))
+        ops.relu_backward(np.ones(n, dtype), x, out=buf[:n])
+        np.testing.assert_array_equal(buf[:n], (x > 0).astype(dtype))
+        assert (buf[n:] == 123.0).all(), n
+
 torch = None
 try:
     import torch

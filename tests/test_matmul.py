@@ -151,3 +151,20 @@ def test_simd_paths_agree_closely(rng):
     ref, scale = reference(a, b, False, False)
     assert_close_scaled(g, ref, scale, np.float32)
     assert_close_scaled(v, ref, scale, np.float32)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_edge_stores_stay_inside_the_output(dtype):
+    """The partial vectors at a tile's edge (columns past the last whole
+    vector, the last rows) are written lane by lane: the memory right after
+    the output keeps its values, for every column count up to two vectors."""
+    rng = np.random.default_rng(5)
+    for N in range(1, 18):
+        for M, K in ((1, 3), (5, 7), (13, 2)):
+            a, b = operands(rng, M, N, K, False, False, dtype)
+            buf = np.full(M * N + 24, 123.0, dtype)
+            out = buf[:M * N].reshape(M, N)
+            ops.matmul(a, b, out=out)
+            ref, scale = reference(a, b, False, False)
+            assert_close_scaled(out, ref, scale, dtype)
+            assert (buf[M * N:] == 123.0).all(), (M, N, K)

@@ -73,9 +73,29 @@ static inline vs_t vs_maskloadu(const float *p, vs_m m)
 {
     return _mm256_maskload_ps(p, _mm256_castps_si256(m));
 }
+/* m is a vs_first mask: its lanes [0, n) go out as plain stores of 4, 2 and
+ * 1 lanes (a masked vmaskmovps store is microcoded on AMD Zen, about ten
+ * plain stores, and a load of what it wrote waits for it to retire) */
 static inline void vs_maskstoreu(float *p, vs_m m, vs_t v)
 {
-    _mm256_maskstore_ps(p, _mm256_castps_si256(m), v);
+    const int n = __builtin_popcount((unsigned)_mm256_movemask_ps(m));
+    if (n == 8) {
+        _mm256_storeu_ps(p, v);
+        return;
+    }
+    __m128 x = _mm256_castps256_ps128(v);
+    if (n & 4) {
+        _mm_storeu_ps(p, x);
+        p += 4;
+        x = _mm256_extractf128_ps(v, 1);
+    }
+    if (n & 2) {
+        _mm_storel_epi64((__m128i *)p, _mm_castps_si128(x));
+        p += 2;
+        x = _mm_movehl_ps(x, x);
+    }
+    if (n & 1)
+        _mm_store_ss(p, x);
 }
 static inline float vs_hsum(vs_t v)
 {
@@ -148,9 +168,22 @@ static inline vd_t vd_maskloadu(const double *p, vd_m m)
 {
     return _mm256_maskload_pd(p, _mm256_castpd_si256(m));
 }
+/* m is a vd_first mask: plain stores of 2 and 1 lanes (see vs_maskstoreu) */
 static inline void vd_maskstoreu(double *p, vd_m m, vd_t v)
 {
-    _mm256_maskstore_pd(p, _mm256_castpd_si256(m), v);
+    const int n = __builtin_popcount((unsigned)_mm256_movemask_pd(m));
+    if (n == 4) {
+        _mm256_storeu_pd(p, v);
+        return;
+    }
+    __m128d x = _mm256_castpd256_pd128(v);
+    if (n & 2) {
+        _mm_storeu_pd(p, x);
+        p += 2;
+        x = _mm256_extractf128_pd(v, 1);
+    }
+    if (n & 1)
+        _mm_store_sd(p, x);
 }
 static inline double vd_hsum(vd_t v)
 {

@@ -11,7 +11,8 @@
  *   vgt(a, b) vlt(a, b) (false on NaN)   visnan(a)   vmor(m1, m2)   vmany(m)
  *   vblend(m, f, t) = m ? t : f      vfirst(n) = lanes [0, n)
  *   vmaskloadu(p, m) (0 off the mask, never touches memory there)
- *   vmaskstoreu(p, m, v)   vhsum(v)   vhmax(v)  (fixed order per ISA)
+ *   vmaskstoreu(p, m, v) (m from vfirst: lanes [0, n) only)
+ *   vhsum(v)   vhmax(v)  (fixed order per ISA)
  */
 #define V vs_t
 #define VM vs_m
