@@ -9,7 +9,7 @@
 void FNN_CAT(fnn_interleave_avx2, ISFX)(int w, const IT *src, fnn_int ld, fnn_int kc, IT *dst)
 {
     enum { GROUPS = (FNN_PACK_W_MAX + IVL - 1) / IVL };
-    if (w < IVL || w > FNN_PACK_W_MAX || (w % IVL != 0 && IVL - w % IVL > FNN_PACK_SLACK)) {
+    if (w < 1 || w > FNN_PACK_W_MAX || (w % IVL != 0 && IVL - w % IVL > FNN_PACK_SLACK)) {
         FNN_CAT(fnn_interleave_generic, ISFX)(w, src, ld, kc, dst);
         return;
     }
