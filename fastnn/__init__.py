@@ -20,7 +20,7 @@ from .tensor_ops import (abs, argmax, clamp, clip, exp, flatten, log, matmul, ma
                          tanh, transpose, unsqueeze, where)
 from . import nn  # noqa: E402  (nn builds on the names above)
 from . import optim  # noqa: E402
-from . import data, datasets, train  # noqa: E402
+from . import data, datasets, distributed, train  # noqa: E402
 
 _apply_environment()
 

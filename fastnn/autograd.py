@@ -17,6 +17,7 @@ This module imports nothing from fastnn: tensors reach it as objects with
 import functools
 import itertools
 import sys
+import weakref
 from heapq import heappop, heappush
 from sys import getrefcount
 
@@ -233,7 +234,43 @@ def _freed_error(node):
         "freed): call backward(retain_graph=True) the first time if you need to backward twice")
 
 
+# Callables run after every backward pass, in the order registered (held
+# weakly: a hook whose owner is gone drops out). DistributedDataParallel
+# averages its gradients across processes in one.
+_post_backward_hooks = []
+
+
+def register_post_backward_hook(owner, method_name):
+    """Run ``getattr(owner, method_name)()`` after every backward pass while
+    ``owner`` lives; returns a function that unregisters it."""
+    ref = weakref.ref(owner)
+    entry = (ref, method_name)
+    _post_backward_hooks.append(entry)
+
+    def remove():
+        if entry in _post_backward_hooks:
+            _post_backward_hooks.remove(entry)
+    return remove
+
+
+def _run_post_backward_hooks():
+    for entry in list(_post_backward_hooks):
+        owner = entry[0]()
+        if owner is None:
+            _post_backward_hooks.remove(entry)
+        else:
+            getattr(owner, entry[1])()
+
+
 def run_backward(root, grad, retain_graph=False):
+    """Backpropagate ``grad`` from ``root``, then run the post-backward
+    hooks (see register_post_backward_hook)."""
+    _walk(root, grad, retain_graph)
+    if _post_backward_hooks:
+        _run_post_backward_hooks()
+
+
+def _walk(root, grad, retain_graph):
     """Backpropagate ``grad`` (an array shaped like root) from ``root``.
 
     Nodes run from the most recently recorded down (a heap on ``seq``): a

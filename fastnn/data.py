@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from . import _C
+from . import distributed as dist
 from .tensor import Tensor, default_generator
 
 
@@ -69,16 +70,24 @@ class DataLoader:
     """Iterate over minibatches of `dataset` as tuples of Tensors (a single
     Tensor when the dataset is one array).
 
-    batch_size, shuffle, drop_last as in PyTorch; seed (or a numpy
-    generator) makes the shuffling reproducible, else fastnn's generator
-    (fastnn.manual_seed) is used. scale: the factor for uint8 arrays (float32
+    batch_size, shuffle, drop_last, sampler as in PyTorch (a sampler is any
+    iterable of sample indices with a length, e.g. DistributedSampler; it
+    excludes shuffle); seed (or a numpy generator) makes the shuffling
+    reproducible, else fastnn's generator (fastnn.manual_seed) is used. scale: the factor for uint8 arrays (float32
     out, 1/255 by default); dtype: their output dtype."""
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 generator=None, scale=1.0 / 255, dtype=np.float32):
+                 generator=None, scale=1.0 / 255, dtype=np.float32, sampler=None):
         self.dataset, self._single = _as_dataset(dataset)
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler and shuffle=True exclude each other (the sampler decides "
+                             "the order; DistributedSampler shuffles itself)")
+        if sampler is not None and not hasattr(sampler, "__iter__"):
+            raise TypeError(f"sampler must be an iterable of indices (e.g. DistributedSampler), "
+                            f"got {type(sampler).__name__}")
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -87,11 +96,18 @@ class DataLoader:
         self.dtype = np.dtype(dtype)
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self):
         n = len(self.dataset)
+        if self.sampler is not None:
+            take = getattr(self.sampler, "indices", None)
+            order = (np.asarray(take(), dtype=np.int64) if callable(take)
+                     else np.fromiter(iter(self.sampler), dtype=np.int64))
+            if order.size and (order.min() < -n or order.max() >= n):
+                raise IndexError(f"sampler gave an index outside the dataset's {n} samples")
+            return order % n if order.size else order
         if not self.shuffle:
             return np.arange(n, dtype=np.int64)
         gen = self._gen if self._gen is not None else default_generator()
@@ -119,6 +135,70 @@ class DataLoader:
                     pool.add(arr)
                 batch.append(Tensor._make(arr))
             yield batch[0] if self._single else tuple(batch)
+
+
+class DistributedSampler:
+    """The indices of rank ``rank``'s share of ``dataset`` among
+    ``num_replicas`` processes, as PyTorch's DistributedSampler: the order
+    (shuffled with ``seed + epoch`` when ``shuffle``; call ``set_epoch`` at
+    each epoch) is padded by repeating its start to a multiple of
+    num_replicas (or cut to one, with drop_last), and rank r takes every
+    num_replicas-th index from position r. K ranks at batch B thus see the
+    global batches of one process at batch K·B.
+
+    num_replicas and rank default to fastnn.distributed's world (initialized
+    on first use). The shuffled order comes from numpy's generator seeded
+    with seed + epoch, not PyTorch's: the same on every rank and every run,
+    not PyTorch's permutation."""
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
+                 drop_last=False):
+        if num_replicas is None or rank is None:
+            if not dist.is_initialized():
+                dist.init()
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
+        for name, v in (("num_replicas", num_replicas), ("rank", rank), ("seed", seed)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+        if num_replicas < 1:
+            raise ValueError(f"num_replicas must be >= 1, got {num_replicas}")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank must be in [0, {num_replicas - 1}], got {rank}")
+        self.n = len(dataset) if not isinstance(dataset, numbers.Integral) else int(dataset)
+        self.num_replicas, self.rank = int(num_replicas), int(rank)
+        self.shuffle, self.seed, self.drop_last = bool(shuffle), int(seed), bool(drop_last)
+        self.epoch = 0
+        if self.drop_last and self.n % self.num_replicas:
+            self.num_samples = math.ceil((self.n - self.num_replicas) / self.num_replicas)
+        else:
+            self.num_samples = math.ceil(self.n / self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+
+    def set_epoch(self, epoch):
+        """The epoch whose shuffled order the next iteration gives."""
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
+            raise TypeError(f"epoch must be an int, got {type(epoch).__name__}")
+        self.epoch = int(epoch)
+
+    def indices(self):
+        """This rank's indices for the current epoch (an int64 array)."""
+        if self.shuffle:
+            order = np.random.default_rng(self.seed + self.epoch).permutation(self.n)
+        else:
+            order = np.arange(self.n)
+        if self.total_size > self.n:               # pad by repeating the start
+            reps = math.ceil((self.total_size - self.n) / max(self.n, 1))
+            order = np.concatenate([order] + [order] * reps)[:self.total_size]
+        else:
+            order = order[:self.total_size]
+        return order[self.rank:self.total_size:self.num_replicas].astype(np.int64)
+
+    def __iter__(self):
+        return iter(self.indices().tolist())
+
+    def __len__(self):
+        return self.num_samples
 
 
 class _BatchPool:

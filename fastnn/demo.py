@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 import fastnn as fnn
-from fastnn import data, datasets, nn, optim, train
+from fastnn import data, datasets, distributed, nn, optim, train
 
 
 def synthetic_images(n_train=60000, n_test=10000, seed=0):
@@ -24,32 +24,48 @@ def synthetic_images(n_train=60000, n_test=10000, seed=0):
 
 
 def run(epochs=10, root=None, threads=None, out="fastnn-demo.png", seed=0, progress=True):
+    """Train and report. Started by ``mpiexec -n K`` (or ``srun``), it trains
+    data-parallel: K ranks, each on 256 / K samples of every batch of 256
+    (DistributedDataParallel, DistributedSampler); rank 0 alone prints,
+    shows progress and draws the curves."""
+    parallel = distributed._launched_size() > 1
+    if parallel:
+        distributed.init()
+    world, rank = (distributed.get_world_size(), distributed.get_rank()) if parallel else (1, 0)
+    say = print if rank == 0 else (lambda *a, **k: None)
     if threads:
         fnn.set_num_threads(threads)
     try:
         (X, y), (Xt, yt) = datasets.load_fashion_mnist(root)
         source = "Fashion-MNIST"
     except datasets.DatasetNotFoundError as e:
-        print(f"note: {e}")
-        print("note: training on synthetic data of the same shape instead")
+        say(f"note: {e}")
+        say("note: training on synthetic data of the same shape instead")
         (X, y), (Xt, yt) = synthetic_images()
         source = "synthetic data (Fashion-MNIST not found)"
-    print(f"fastnn {fnn.__version__}: MLP 784-256-10 on {source}, {len(X)} train / {len(Xt)} test "
-          f"images, {fnn.get_num_threads()} thread(s), SIMD {fnn.info()['simd']}")
+    ranks = f", {world} ranks (data-parallel over MPI)" if world > 1 else ""
+    say(f"fastnn {fnn.__version__}: MLP 784-256-10 on {source}, {len(X)} train / {len(Xt)} test "
+        f"images, {fnn.get_num_threads()} thread(s){' per rank' if world > 1 else ''}{ranks}, "
+        f"SIMD {fnn.info()['simd']}")
     fnn.manual_seed(seed)
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
+    if world > 1:
+        net = nn.parallel.DistributedDataParallel(net)
+        sampler = data.DistributedSampler(len(X), shuffle=True, seed=seed)
+        train_iter = data.DataLoader((X, y), batch_size=max(1, 256 // world), sampler=sampler)
+    else:
+        train_iter = data.DataLoader((X, y), batch_size=256, shuffle=True, seed=seed)
     opt = optim.SGD(net.parameters(), lr=0.1)
-    train_iter = data.DataLoader((X, y), batch_size=256, shuffle=True, seed=seed)
     test_iter = data.DataLoader((Xt, yt), batch_size=1024)
     start = time.perf_counter()
     history = train.fit(net, nn.CrossEntropyLoss(), opt, train_iter, epochs, val_data=test_iter,
                         progress=progress)
     total = time.perf_counter() - start
     acc = history["val_accuracy"][-1]
-    print(f"test accuracy after {epochs} epochs: {100 * acc:.2f}%  "
-          f"({total:.1f} s, {np.median(history['seconds']):.3f} s per epoch)")
-    if out:
+    say(f"test accuracy after {epochs} epochs: {100 * acc:.2f}%  "
+        f"({total:.1f} s, {np.median(history['seconds']):.3f} s per epoch)")
+    if out and rank == 0:
         try:
             from fastnn import plot
             plot.plot_history(history, out, title=f"MLP on {source.split(' ')[0]}")

@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from . import _C
+from . import _C, distributed
 from .autograd import no_grad
-from .data import DataLoader
+from .data import DataLoader, DistributedSampler
 from .serialization import load, save
 from .tensor import Tensor, default_generator
 
@@ -73,6 +73,16 @@ class _Sums:
             total, _ = _C.softmax_cross_entropy(o, t, reduction="sum", need_grad=False)
             self.log_p -= float(total)
 
+    def reduce_across_ranks(self):
+        """Sum every rank's sums (under fastnn.distributed with more than one
+        rank), so each rank reports the metrics of the whole epoch."""
+        if not (distributed.is_initialized() and distributed.get_world_size() > 1):
+            return
+        sums = np.array([self.n, self.loss, self.correct, self.log_p], dtype=np.float64)
+        distributed.all_reduce(sums)
+        self.n, self.correct = int(sums[0]), int(sums[2])
+        self.loss, self.log_p = float(sums[1]), float(sums[3])
+
     def result(self, prefix=""):
         out = {f"{prefix}loss": self.loss / max(self.n, 1)}
         if "accuracy" in self.metrics:
@@ -92,7 +102,9 @@ def _check_metrics(metrics):
 
 def evaluate(model, loss_fn, data, metrics=("accuracy",)):
     """Mean loss and metrics of model over data (batches of (X, y)), in eval
-    mode under no_grad; the model's mode is restored afterwards."""
+    mode under no_grad; the model's mode is restored afterwards. A DataLoader
+    with a DistributedSampler gives each rank its share: the sums are then
+    added across the ranks."""
     metrics = _check_metrics(metrics)
     was_training = model.training
     model.eval()
@@ -104,6 +116,8 @@ def evaluate(model, loss_fn, data, metrics=("accuracy",)):
                 sums.add(out, y, float(loss_fn(out, y).item()))
     finally:
         model.train(was_training)
+    if isinstance(getattr(data, "sampler", None), DistributedSampler):
+        sums.reduce_across_ranks()         # each rank saw its share: the whole set's figures
     return sums.result()
 
 
@@ -243,7 +257,10 @@ class Trainer:
         return ckpt
 
     def save_checkpoint(self, path):
-        save(self.checkpoint(), path)
+        """Write the checkpoint (on rank 0 only under fastnn.distributed: the
+        ranks hold the same state)."""
+        if _rank() == 0:
+            save(self.checkpoint(), path)
 
     def restore(self, path):
         ckpt = load(path)
@@ -259,6 +276,17 @@ class Trainer:
         self.history = History([dict(e) for e in ckpt.get("history", [])])
 
 
+def _rank():
+    return distributed.get_rank() if distributed.is_initialized() else 0
+
+
+def _set_epoch(loader, epoch):
+    """Tell a DataLoader's sampler (DistributedSampler) which epoch starts."""
+    set_epoch = getattr(getattr(loader, "sampler", None), "set_epoch", None)
+    if callable(set_epoch):
+        set_epoch(epoch)
+
+
 def fit(model, loss_fn, optimizer, train_data, epochs, val_data=None, scheduler=None,
         metrics=("accuracy",), callbacks=(), progress=True, resume=None):
     """Train `model` for `epochs` epochs and return a History.
@@ -269,8 +297,15 @@ def fit(model, loss_fn, optimizer, train_data, epochs, val_data=None, scheduler=
     'accuracy', 'qmean'. callbacks: EarlyStopping, ModelCheckpoint or other
     Callback objects. resume: a checkpoint written by ModelCheckpoint; the
     run continues from its epoch to the same weights, bit for bit, as an
-    uninterrupted run. progress: show a tqdm bar per epoch."""
+    uninterrupted run. progress: show a tqdm bar per epoch.
+
+    Under fastnn.distributed (several ranks, the model wrapped in
+    DistributedDataParallel, the data in a DistributedSampler): every rank
+    trains on its share; the epoch's metrics are summed across the ranks, so
+    all report the same History; the sampler's epoch is set each epoch; only
+    rank 0 shows progress, prints and writes checkpoints."""
     metrics = _check_metrics(metrics)
+    progress = progress and _rank() == 0
     trainer = Trainer(model, loss_fn, optimizer, train_data, scheduler)
     if resume is not None:
         if not os.path.exists(resume):
@@ -284,6 +319,7 @@ def fit(model, loss_fn, optimizer, train_data, epochs, val_data=None, scheduler=
     while trainer.epoch < epochs and not trainer.stop_training:
         epoch = trainer.epoch
         model.train()
+        _set_epoch(train_data, epoch)
         sums = _Sums(metrics)
         start = time.perf_counter()
         batches = train_data
@@ -314,6 +350,7 @@ def fit(model, loss_fn, optimizer, train_data, epochs, val_data=None, scheduler=
         if bar is not None:
             bar.close()
         seconds = time.perf_counter() - start
+        sums.reduce_across_ranks()
         logs = {"epoch": epoch + 1, **sums.result()}
         if val_data is not None:
             logs.update({f"val_{k}": v for k, v in evaluate(model, loss_fn, val_data, metrics).items()})

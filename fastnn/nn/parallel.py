@@ -1,0 +1,133 @@
+"""fastnn.nn.parallel.DistributedDataParallel: one model trained by several
+processes (see fastnn.distributed), each on its share of every batch."""
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import arena
+from .. import distributed as dist
+from ..autograd import is_grad_enabled, register_post_backward_hook
+from .module import Module
+
+
+class DistributedDataParallel(Module):
+    """Wrap ``module`` for data-parallel training, as PyTorch's DDP: at
+    construction every rank takes rank 0's parameter values; ``forward``
+    calls the module; after each backward pass that follows a forward with
+    autograd recording, every parameter's gradient is averaged across the
+    ranks, so each rank's optimizer step is the same. ``.module`` is the
+    wrapped model.
+
+    The average is one all-reduce per dtype over the parameters' gradients
+    where they lie one after another in the parameter arena (a model's
+    parameters do, unless one was replaced by ``p.data = t`` with another
+    shape), else over a flat copy of them. A parameter that got no gradient
+    on this rank takes part with zeros (its ``.grad`` is then zeros, not
+    None), so every rank sends the same layout. The reduction order is fixed
+    (fastnn.distributed.all_reduce): every rank ends with the same bits.
+
+    Decided: ``state_dict()`` and ``load_state_dict()`` use the wrapped
+    model's keys, without PyTorch's ``module.`` prefix, so a checkpoint
+    loads into the bare model; ``load_state_dict`` also accepts keys with
+    the prefix. ``named_parameters()`` keeps the prefix, as PyTorch's.
+    The devices, process group and bucket arguments are accepted for
+    PyTorch's signature; only the CPU and the whole world are supported."""
+
+    def __init__(self, module, device_ids=None, output_device=None, dim=0,
+                 broadcast_buffers=True, process_group=None, bucket_cap_mb=None,
+                 find_unused_parameters=False, check_reduction=False,
+                 gradient_as_bucket_view=False, static_graph=False):
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"module must be a fastnn.nn.Module, got {type(module).__name__}")
+        if device_ids not in (None, []) or output_device is not None:
+            raise ValueError("device_ids and output_device: fastnn runs on the CPU; leave them None")
+        if process_group is not None:
+            raise ValueError("process_group: fastnn's DistributedDataParallel spans the whole "
+                             "world (fastnn.distributed.init()); leave it None")
+        if not dist.is_initialized():
+            dist.init()
+        self.module = module
+        self._pending = False
+        self._check_same_model()
+        self._broadcast_parameters()
+        self._unhook = register_post_backward_hook(self, "_average_gradients")
+
+    # ---- construction -----------------------------------------------------------
+    def _params(self):
+        return [p for p in self.module.parameters() if p.requires_grad]
+
+    def _check_same_model(self):
+        layout = [(name, p._data.shape, p._data.dtype.str)
+                  for name, p in self.module.named_parameters()]
+        seen = dist.all_gather_object(layout)
+        for rank, other in enumerate(seen):
+            if other != seen[0]:
+                raise ValueError(f"DistributedDataParallel: rank {rank}'s model differs from rank "
+                                 f"0's (parameter names, shapes or dtypes); every rank must build "
+                                 f"the same model")
+
+    def _broadcast_parameters(self):
+        if dist.get_world_size() == 1:
+            return
+        comm = dist._world["comm"]
+        for p in self.module.parameters():
+            comm.Bcast(p._data, root=0)
+
+    # ---- the forward and the gradients -----------------------------------------
+    def forward(self, *args, **kwargs):
+        if is_grad_enabled():
+            self._pending = True
+        return self.module(*args, **kwargs)
+
+    def _average_gradients(self):
+        """The post-backward hook: average every parameter's gradient across
+        the ranks (after the first backward that follows a forward)."""
+        if not self._pending:
+            return
+        self._pending = False
+        if dist.get_world_size() == 1:
+            return
+        groups = OrderedDict()
+        for p in self._params():
+            groups.setdefault(p._data.dtype, []).append(p)
+        for params in groups.values():
+            self._average_group(params)
+
+    def _average_group(self, params):
+        for p in params:
+            if p.grad is None:          # no gradient here: zeros, so every rank sends the same
+                p.grad = p._make(np.zeros(p._data.shape, p._data.dtype))
+        where = arena.span([p._data for p in params])
+        # the span's length (padding included) depends on where the arena put
+        # the parameters: the span is used only when it is the same on every rank
+        length = where[2] - where[1] if where is not None else -1
+        lengths = dist.all_gather_object(length)          # every rank calls it
+        if where is not None and all(n == length for n in lengths):
+            chunk, start, stop = where
+            grads = chunk.grads()[start:stop]
+            strays = [p for p in params if p.grad._data is not p._grad_home()]
+            for p in strays:             # a .grad that is not in its home: in and out again
+                p._grad_home()[...] = p.grad._data
+            dist._reduce_in_place(grads, "mean")
+            for p in strays:
+                p.grad._data[...] = p._grad_home()
+            return
+        flat = np.concatenate([p.grad._data.reshape(-1) for p in params])
+        dist._reduce_in_place(flat, "mean")
+        at = 0
+        for p in params:
+            g = p.grad._data
+            g[...] = flat[at:at + g.size].reshape(g.shape)
+            at += g.size
+
+    # ---- state: the wrapped model's keys ---------------------------------------
+    def state_dict(self, prefix=""):
+        return self.module.state_dict(prefix)
+
+    def load_state_dict(self, state_dict, strict=True):
+        if not hasattr(state_dict, "items"):
+            raise TypeError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
+        if state_dict and all(isinstance(k, str) and k.startswith("module.") for k in state_dict):
+            state_dict = OrderedDict((k[len("module."):], v) for k, v in state_dict.items())
+        return self.module.load_state_dict(state_dict, strict)
