@@ -143,6 +143,59 @@ def _before_after_section():
     return lines + [""]
 
 
+def _distributed_section():
+    """Data-parallel training measured here (distributed.py) and the ring
+    all-reduce modelled for larger worlds from those figures."""
+    res, name = newest("distributed")
+    if not res:
+        return []
+    one, two = res["epoch_1x2_s"], res["epoch_2x1_s"]
+    lines = [f"## Data-parallel training over MPI (`{name}`)", "",
+             f"The 784-256-10 MLP, SGD, a global batch of {res['global_batch']}, an epoch of "
+             f"{res['rows']} rows ({res['steps']} steps), median of {res['rounds']} alternating "
+             "rounds in fresh processes:", "",
+             "| run | epoch | vs 1 rank × 2 threads |", "| --- | --- | --- |",
+             f"| 1 rank × 2 threads (batch 256) | {_fmt(one)} | 1.00× |",
+             f"| 2 ranks × 1 thread (mpiexec, DistributedDataParallel, 128 rows a rank) | "
+             f"{_fmt(two)} | {one / two:.2f}× |", "",
+             f"The gradient all-reduce (DistributedDataParallel's post-backward hook: one ring "
+             f"over the parameter arena) takes {100 * res['allreduce_share']:.1f}% of a 2-rank "
+             f"step; the ring all_reduce of the 203,530 float32 gradients alone takes "
+             f"{_fmt(res['ring_s'])} between two processes of this machine.", "",
+             "### Larger worlds (modelled, not measured)", "",
+             "A ring all-reduce sends and receives 4·P·2(K−1)/K bytes per rank and step for P "
+             "float32 parameters, in 2(K−1) messages; its time is modelled as 2(K−1)·(latency + "
+             "4·P/K / bandwidth) with " + ", ".join(
+                 f"{k} with {v['latency_s'] * 1e6:.0f} µs per message"
+                 for k, v in res["links"].items()) +
+             f". The step's arithmetic is 6·P·{res['global_batch']} flops (forward 2, backward 4 "
+             f"per parameter and sample), split over K ranks each as fast as one core here "
+             f"({res['core_flops'] / 1e9:.1f} GFLOP/s, measured in the epoch above); faster "
+             "ranks (whole nodes) make the all-reduce dominate sooner, in proportion.", "",
+             "| net | K | bytes sent per rank and step | ring at 10 Gb/s | ring at 100 Gb/s | "
+             "arithmetic per rank | all-reduce share at 10 / 100 Gb/s |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in res["model"]:
+        c, a, b = r["compute_s"], r["10 Gb/s"], r["100 Gb/s"]
+        lines.append(f"| {r['net']} | {r['K']} | {r['bytes_per_rank'] / 1e6:.2f} MB | {_fmt(a)} | "
+                     f"{_fmt(b)} | {_fmt(c)} | {100 * a / (a + c):.0f}% / {100 * b / (b + c):.0f}% |")
+    dominated = {}
+    for r in res["model"]:
+        for link in ("10 Gb/s", "100 Gb/s"):
+            if r[link] >= r["compute_s"] and (r["net"], link) not in dominated:
+                dominated[(r["net"], link)] = r["K"]
+    lines += ["", "Communication takes more than half of a step from: " + "; ".join(
+        f"{net} at {link}: K = {k}" for (net, link), k in sorted(dominated.items())) +
+        (" (at the other settings, not up to K = 64)." if len(dominated) < 4 else "."), "",
+        "The same script runs on a cluster: `mpiexec -n K python train.py` under MPICH or Open "
+        "MPI (with `-f hostfile` or the cluster's own launcher), or in a Slurm job "
+        "`srun -n K python train.py` (`#SBATCH --ntasks=K --cpus-per-task=C`; with mpi4py built "
+        "against the cluster's MPI, `pip install mpi4py` without the mpich wheel). Each rank reads "
+        "its share through DistributedSampler; the ranks on one node share its CPUs unless "
+        "FASTNN_NUM_THREADS is set (set it to C).", ""]
+    return lines
+
+
 # What the thread policy does on machines this project cannot run on; written
 # out from the code (csrc/threads.c, csrc/gemm_impl.h), not measured.
 PAST_THIS_MACHINE = """## Threads past this machine (reasoned, not measured)
@@ -306,6 +359,7 @@ def write():
                                  if kind in ("kernels", "optim") else [])
             lines.append("")
     lines += _before_after_section()
+    lines += _distributed_section()
     lines += _examples_section()
     for path in _plots(gemm, train):
         rel = os.path.relpath(path, os.path.dirname(out))

@@ -167,3 +167,35 @@ def test_before_after_runs_quick_and_reaches_the_report(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     with open(os.path.join(str(results), "BENCHMARKS.md")) as f:
         assert "## Before and after: itself → after" in f.read()
+
+
+@pytest.mark.slow
+def test_distributed_bench_runs_quick_and_reaches_the_report(tmp_path):
+    """2 ranks x 1 thread against 1 rank x 2 threads, the all-reduce's share,
+    the ring alone and the model of larger worlds: every figure in the JSON,
+    and BENCHMARKS.md shows the section. No timing is checked."""
+    pytest.importorskip("mpi4py", reason="the 2-rank run needs mpi4py: pip install 'fastnn[mpi]'")
+    from fastnn.bench import distributed as bench_distributed
+    if bench_distributed.mpiexec() is None:
+        pytest.skip("no mpiexec beside this Python or on PATH")
+    results = tmp_path / "results"
+    env = dict(os.environ, FASTNN_BENCH_RESULTS=str(results))
+    r = subprocess.run([sys.executable, "-m", "fastnn.bench.distributed", "--quick"],
+                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    files = glob.glob(os.path.join(str(results), "distributed-*.json"))
+    assert len(files) == 1
+    with open(files[0]) as f:
+        res = json.load(f)
+    for key in ("epoch_1x2_s", "epoch_2x1_s", "allreduce_share", "ring_s", "core_flops"):
+        assert _positive(res[key]), key
+    assert [(m["net"], m["K"]) for m in res["model"]] == [
+        (net, k) for net in ("784-256-10", "10M-parameter MLP") for k in bench_distributed.KS]
+    big = [m for m in res["model"] if m["net"] == "10M-parameter MLP" and m["K"] == 2][0]
+    assert big["bytes_per_rank"] == 4 * 10_000_000          # 4·P·2(K−1)/K at K = 2
+    r = subprocess.run([sys.executable, "-m", "fastnn.bench.report"], cwd=str(tmp_path), env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    with open(os.path.join(str(results), "BENCHMARKS.md")) as f:
+        text = f.read()
+    assert "## Data-parallel training over MPI" in text and "### Larger worlds" in text
