@@ -15,8 +15,10 @@ fastnn.distributed's exception hook, so a failure never hangs):
   the epoch-1 checkpoint ends bitwise where the uninterrupted one does;
 - an all_reduce with shapes that differ between ranks raises ValueError on
   every rank.
-Prints "ranks ok K" on rank 0 at the end.
+Prints the SHA-256 of fit's final parameters (the test compares two runs)
+and "ranks ok K" on rank 0 at the end.
 """
+import hashlib
 import os
 import sys
 
@@ -139,4 +141,6 @@ else:
 
 dist.barrier()
 if RANK == 0:
+    digest = hashlib.sha256(b"".join(a.tobytes() for a in params_of(net_a.module))).hexdigest()
+    print(f"params sha256 {digest}", flush=True)        # run to run: compared by the test
     print(f"ranks ok {K}", flush=True)
