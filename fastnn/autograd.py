@@ -99,6 +99,14 @@ class Node:
     def name(self):
         return type(self).__name__
 
+    # PyTorch's name for the node of the same op, shown in a tensor's repr
+    # (grad_fn=<MulBackward0>); a class sets it where the names differ
+    TORCH_NAME = None
+
+    @property
+    def torch_name(self):
+        return self.TORCH_NAME or self.name + "0"
+
 
 def _release_for(names):
     """A node class's release(): freed, then each of its own slots (what

@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from . import autograd as _ag
+from ._format import tensor_repr
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -194,15 +195,11 @@ class TensorBase:
         return self._data.shape[0]
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extra = ""
-        if self._data.dtype not in (float32, int64, bool):
-            extra += f", dtype=fastnn.{self._data.dtype}"
-        if self._node is not None:
-            extra += f", grad_fn=<{self._node.name}>"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({body}{extra})"
+        """PyTorch's format (see fastnn._format): 4 decimals, aligned columns,
+        then dtype, grad_fn or requires_grad as PyTorch shows them."""
+        node = self._node
+        return tensor_repr(self._data, node.torch_name if node is not None else None,
+                           self.requires_grad)
 
     # ---- numpy interop -----------------------------------------------------
     def numpy(self):

@@ -218,6 +218,7 @@ def _mm(A, B):
 
 
 class MatMulBackward(Node):
+    TORCH_NAME = "MmBackward0"
     __slots__ = ("A", "B")
 
     def backward(self, g):
@@ -329,6 +330,7 @@ def mean(a, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 class ReshapeBackward(Node):
+    TORCH_NAME = "ViewBackward0"
     __slots__ = ("shape",)
 
     def backward(self, g):
@@ -585,6 +587,7 @@ def cast(a, dtype, copy=False):
 
 
 class _CastBackward(Node):
+    TORCH_NAME = "ToCopyBackward0"
     __slots__ = ("dtype",)
 
     def __init__(self, inputs, dtype):

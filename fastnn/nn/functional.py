@@ -36,6 +36,7 @@ class LinearBackward(Node):
     .grad, or their homes in the parameter arena), the kernel adds into them
     or fills them in the same call; otherwise it returns new arrays, which
     the engine adopts as .grad (no copy) or adds in."""
+    TORCH_NAME = "AddmmBackward0"
     __slots__ = ("x", "w", "y", "act", "slope")
     writes_leaf_grads = True
 
@@ -95,6 +96,7 @@ class LinearChainBackward(Node):
     LinearBackward uses them, layer by layer (the kernel fills or adds into
     a layer's buffers when the engine hands both, else new arrays are
     returned), so the gradients are bitwise those of the layers one by one."""
+    TORCH_NAME = "AddmmBackward0"
     __slots__ = ("x", "ws", "ys", "acts", "slopes")
     writes_leaf_grads = True
 
