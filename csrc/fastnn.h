@@ -374,6 +374,11 @@ fnn_status fnn_elementwise_loss(fnn_dtype dtype, fnn_loss kind, fnn_int n, const
                                 double *loss, void *grad);
 fnn_status fnn_dropout(fnn_dtype dtype, fnn_int n, double p, uint64_t seed, uint64_t offset,
                        const void *x, void *y, uint8_t *mask_out);
+/* arange.c: out[0..n) = torch.arange's values from start by step (see there: lanes
+ * is the width of PyTorch's vectors for the dtype, 0 for none; fused: its
+ * multiply-adds are fmas) */
+void fnn_arange(fnn_dtype dtype, fnn_int n, double start, double step, int lanes, int fused,
+                void *out);
 void fnn_gather_rows(fnn_dtype dtype, fnn_int n, fnn_int cols, const void *src,
                      const int64_t *idx, void *out);
 void fnn_gather_rows_u8(fnn_dtype dtype, fnn_int n, fnn_int cols, const uint8_t *src,

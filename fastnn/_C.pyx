@@ -12,6 +12,7 @@
 #   _dropout.pxi  dropout, dropout_backward, dropout_mask  (csrc/dropout.c)
 #   _data.pxi     gather_rows, argmax, count_correct, sum_squares  (csrc/data.c)
 #   _optim.pxi    optim_step: one fused optimizer step  (csrc/optim.c)
+#   _arange.pxi   arange: torch.arange's values bit for bit  (csrc/arange.c)
 
 cimport numpy as cnp
 import numpy as np
@@ -31,3 +32,4 @@ include "_losses.pxi"
 include "_dropout.pxi"
 include "_data.pxi"
 include "_optim.pxi"
+include "_arange.pxi"

@@ -138,6 +138,8 @@ cdef extern from "fastnn.h" nogil:
                                     void *loss_elems, double *loss, void *grad)
     fnn_status fnn_dropout(fnn_dtype dtype, fnn_int n, double p, uint64_t seed, uint64_t offset,
                            const void *x, void *y, uint8_t *mask_out)
+    void fnn_arange(fnn_dtype dtype, fnn_int n, double start, double step, int lanes,
+                    int fused, void *out)
     void fnn_gather_rows(fnn_dtype dtype, fnn_int n, fnn_int cols, const void *src,
                          const int64_t *idx, void *out)
     void fnn_gather_rows_u8(fnn_dtype dtype, fnn_int n, fnn_int cols, const uint8_t *src,

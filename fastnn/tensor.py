@@ -3,10 +3,14 @@ fastnn.tensor_base) plus PyTorch's operators and methods, which call the
 differentiable ops of fastnn.tensor_ops; and the functions that make tensors
 (tensor, from_numpy, zeros, ones, randn, rand, normal, arange, ...).
 """
+import builtins
+import math
 import numbers
+import platform
 
 import numpy as np
 
+from . import _C
 from . import tensor_ops as _ops
 from .tensor_base import (_FLOATS, TensorBase, _as_dtype, _float_dtype, _to_array,  # noqa: F401
                           bool, builtin_bool, default_generator, double, float, float32,
@@ -298,14 +302,65 @@ def normal(mean, std, size, dtype=None, requires_grad=False):
     return _leaf(default_generator().normal(mean, std, _size((size,))).astype(d), requires_grad)
 
 
+_LANES = {}
+
+
+def _torch_lanes(dtype):
+    """(lanes, fused) of PyTorch's CPU kernels for float `dtype` on this
+    machine: the width of its vectors (AVX-512: 16 floats, 8 doubles; AVX2
+    and the others: 8 and 4) and whether its compiler fused the
+    multiply-adds (where the CPU has FMA). x86 with AVX2 is checked against
+    PyTorch in the tests; AVX-512 and aarch64 follow PyTorch's vector widths
+    without a machine here to compare on."""
+    if dtype not in _LANES:
+        x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "x86")
+        built = _C.simd_entries(include_tests=False)
+        if x86 and "avx512" in built and _C.simd_supported("avx512"):
+            lanes, fused = 16, True
+        else:
+            lanes = 8
+            fused = (not x86) or ("avx2" in built and _C.simd_supported("avx2"))
+        _LANES[dtype] = (lanes if dtype == float32 else lanes // 2, fused)
+    return _LANES[dtype]
+
+
+def _arg(v, name):
+    if isinstance(v, TensorBase):
+        v = v.item()
+    if isinstance(v, builtins.bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(v).__name__}")
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v}")
+    return v
+
+
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
-    """Values from start to end (exclusive) by step; int64 for int
-    arguments, float32 otherwise (as torch.arange)."""
+    """Values from start to end (exclusive) by step, as torch.arange: int64
+    for int arguments, float32 otherwise; a float tensor holds PyTorch's
+    values bit for bit (its CPU kernel's order of operations, see
+    csrc/arange.c), not numpy's."""
     if end is None:
         start, end = 0, start
+    start, end, step = _arg(start, "start"), _arg(end, "end"), _arg(step, "step")
+    if step == 0:
+        raise ValueError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"upper bound and larger bound inconsistent with step sign: start "
+                         f"{start}, end {end}, step {step}")
     ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     d = _as_dtype(dtype) or (int64 if ints else float32)
-    return _leaf(np.arange(start, end, step).astype(d), requires_grad)
+    if d not in _FLOATS:           # an integer dtype: the bounds and step truncated first
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero (an integer dtype truncates it)")
+        return _leaf(np.arange(start, end, step, dtype=np.int64).astype(d), requires_grad)
+    if ints:
+        n = len(range(start, end, step))
+    else:
+        n = int(math.ceil((builtins.float(end) - builtins.float(start)) / builtins.float(step)))
+    lanes, fused = _torch_lanes(d)
+    values = _C.arange(builtins.float(start), builtins.float(step), n, d, lanes, fused)
+    return _leaf(values, requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
