@@ -11,13 +11,15 @@ from ._config import (__version__, _apply_environment, get_num_threads, info, se
                       usable_cpus)
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .serialization import load, save
-from .tensor import (Tensor, arange, as_tensor, bool, default_generator, double, empty, float,
-                     float32, float64, from_numpy, full, int32, int64, linspace, long,
-                     manual_seed, normal, ones, ones_like, rand, randint, randn, tensor, uint8,
-                     zeros, zeros_like)
-from .tensor_ops import (abs, argmax, clamp, clip, exp, flatten, log, matmul, max, maximum, mean,
-                         minimum, mm, permute, pow, relu, reshape, sigmoid, sqrt, squeeze, sum,
-                         tanh, transpose, unsqueeze, where)
+from .tensor import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor,
+                     Tensor, arange, as_tensor, bool, default_generator, double, empty, eye,
+                     float, float32, float64, from_numpy, full, full_like, int32, int64,
+                     linspace, long, manual_seed, normal, numel, ones, ones_like, rand,
+                     rand_like, randint, randn, randn_like, tensor, uint8, zeros, zeros_like)
+from .tensor_ops import (abs, add, argmax, argmin, clamp, clip, div, exp, flatten, log, matmul,
+                         max, maximum, mean, min, minimum, mm, mul, neg, norm, permute, pow, relu,
+                         reshape, sigmoid, softmax, log_softmax, sqrt, square, squeeze, std, sub,
+                         sum, tanh, transpose, unsqueeze, var, where)
 from . import nn  # noqa: E402  (nn builds on the names above)
 from . import optim  # noqa: E402
 from . import data, datasets, distributed, train  # noqa: E402

@@ -20,10 +20,25 @@ from .tensor_base import (_FLOATS, TensorBase, _as_dtype, _float_dtype, _to_arra
 class Tensor(TensorBase):
     """An n-dimensional array with autograd.
 
-    ``Tensor(data)`` copies like ``fastnn.tensor``. The array is available as
+    ``Tensor(data)`` copies data as float32 and ``Tensor(*size)`` makes zeros
+    of that shape, as PyTorch's legacy constructor (``fastnn.tensor`` keeps
+    the data's kind: ints stay int64). The array is available as
     ``.numpy()`` (no copy) and through ``np.asarray(t)``.
     """
     __slots__ = ()
+
+    def __init__(self, *args, dtype=None, requires_grad=False):
+        d = _as_dtype(dtype) or float32
+        if args and builtins.all(isinstance(a, numbers.Integral) and
+                                 not isinstance(a, builtins.bool) for a in args):
+            arr = np.zeros(args, d)
+        elif len(args) == 1:
+            arr = np.array(_to_array(args[0]), dtype=d, copy=True)
+        elif not args:
+            arr = np.zeros(0, d)
+        else:
+            raise TypeError(f"Tensor(data) or Tensor(*size): got {len(args)} arguments")
+        self._set_leaf(arr, requires_grad)
 
     # ---- conversions -------------------------------------------------------
     def type(self, dtype=None):
@@ -204,8 +219,79 @@ class Tensor(TensorBase):
     def argmax(self, dim=None, keepdim=False, *, axis=None):
         return _ops.argmax(self, dim if axis is None else axis, keepdim)
 
-    def norm(self):
-        return _ops.pow(_ops.sum(_ops.mul(self, self)), 0.5)
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return _ops.norm(self, p, dim, keepdim)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def square(self):
+        return _ops.square(self)
+
+    def min(self, dim=None, keepdim=False):
+        return _ops.min(self, dim, keepdim)
+
+    def minimum(self, o):
+        return _ops.minimum(self, o)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _ops.argmin(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _ops.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def permute(self, *dims):
+        return _ops.permute(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list))
+                            else dims)
+
+    def add(self, other):
+        return _ops.add(self, other)
+
+    def sub(self, other):
+        return _ops.sub(self, other)
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    def div(self, other):
+        return _ops.div(self, other)
+
+    def neg(self):
+        return _ops.neg(self)
+
+    def softmax(self, dim):
+        return _ops.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        return _ops.log_softmax(self, dim)
+
+    # comparisons as methods (no gradient), as PyTorch has them
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def all(self, dim=None):
+        return Tensor._make(np.asarray(np.all(self._data, axis=dim)))
+
+    def any(self, dim=None):
+        return Tensor._make(np.asarray(np.any(self._data, axis=dim)))
 
 
 
@@ -236,6 +322,32 @@ def tensor(data, dtype=None, requires_grad=False):
     tensor). Python floats give float32, ints give int64; numpy arrays keep
     their float32/float64 dtype."""
     return _leaf(np.array(_to_array(data, dtype), copy=True), requires_grad)
+
+
+def _legacy(dtype, name):
+    def make(*args):
+        if not args:
+            return _leaf(np.zeros(0, dtype), False)
+        if builtins.all(isinstance(a, numbers.Integral) and not isinstance(a, builtins.bool)
+                        for a in args):
+            return _leaf(np.zeros(args, dtype), False)      # a shape; PyTorch leaves it unset
+        if len(args) != 1:
+            raise TypeError(f"{name}(data) or {name}(*size): got {len(args)} arguments")
+        return _leaf(np.array(_to_array(args[0]), dtype=dtype, copy=True), False)
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = (f"{name}(data) copies data as {np.dtype(dtype).name}; {name}(*size) is a "
+                    f"tensor of that shape (zeros here; PyTorch's is uninitialised). The legacy "
+                    f"constructor course notes still use; fastnn.tensor(data, dtype=...) is the "
+                    f"current one.")
+    return make
+
+
+FloatTensor = _legacy(float32, "FloatTensor")
+DoubleTensor = _legacy(float64, "DoubleTensor")
+LongTensor = _legacy(int64, "LongTensor")
+IntTensor = _legacy(int32, "IntTensor")
+ByteTensor = _legacy(uint8, "ByteTensor")
+BoolTensor = _legacy(np.bool_, "BoolTensor")
 
 
 def as_tensor(data, dtype=None):
@@ -276,6 +388,35 @@ def zeros_like(t, dtype=None, requires_grad=False):
 
 def ones_like(t, dtype=None, requires_grad=False):
     return _leaf(np.ones(t.shape, dtype=_as_dtype(dtype) or t.dtype), requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    a = _to_array(t)
+    return _leaf(np.full(a.shape, fill_value, dtype=_as_dtype(dtype) or a.dtype), requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    """Uniform [0, 1) samples shaped like t (t's float dtype unless given)."""
+    a = _to_array(t)
+    return rand(*a.shape, dtype=dtype or (a.dtype if a.dtype in _FLOATS else None),
+                requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    """N(0, 1) samples shaped like t (t's float dtype unless given)."""
+    a = _to_array(t)
+    return randn(*a.shape, dtype=dtype or (a.dtype if a.dtype in _FLOATS else None),
+                 requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    """The n×m identity (m = n by default), float32 unless dtype."""
+    return _leaf(np.eye(n, m, dtype=_as_dtype(dtype) or float32), requires_grad)
+
+
+def numel(t):
+    """The number of elements of t."""
+    return int(_to_array(t).size)
 
 
 def randn(*size, dtype=None, requires_grad=False):

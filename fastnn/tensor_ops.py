@@ -562,6 +562,138 @@ def max(a, dim=None, keepdim=False):  # noqa: A001
     return values if dim is None else _MaxResult((values, _make(np.asarray(index, dtype=np.int64))))
 
 
+def min(a, dim=None, keepdim=False):  # noqa: A001
+    """min(x): the smallest element; min(x, dim): (values, indices) along dim
+    (the first index of the smallest); min(x, other): the elementwise
+    minimum (as torch.min). The gradient goes to the chosen element."""
+    if isinstance(dim, (TensorBase, np.ndarray, float)):
+        return minimum(a, dim)
+    r = max(neg(a), dim, keepdim)
+    if dim is None:
+        return neg(r)
+    return _MaxResult((neg(r[0]), r[1]))
+
+
+def argmin(a, dim=None, keepdim=False):
+    return argmax(neg(_make(_array(a))), dim, keepdim)
+
+
+def square(a):
+    """x²; the gradient 2x·g (as torch.square)."""
+    return mul(a, a)
+
+
+def _reduced_count(A, dim):
+    if dim is None:
+        return A.size
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    return int(np.prod([A.shape[_dim(d, A.ndim)] for d in dims], dtype=np.int64))
+
+
+def var(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over `dim` (all when None): Σ(x − mean)² / (N − correction),
+    correction 1 by default (unbiased, as torch.var); unbiased=False is
+    correction 0. N − correction <= 0 gives inf or nan, as in PyTorch."""
+    if unbiased is not None and correction is not None:
+        raise ValueError("var: give unbiased or correction, not both")
+    c = correction if correction is not None else (0 if unbiased is False else 1)
+    A = _array(a)
+    if A.dtype not in _FLOATS:
+        raise TypeError(f"var needs a float tensor, got {A.dtype}")
+    d = sub(a, mean(a, dim, keepdim=True))
+    n = _reduced_count(A, dim) - c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return div(sum(mul(d, d), dim, keepdim), builtins.float(builtins.max(n, 0)))
+
+
+def std(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation: the square root of var (same arguments)."""
+    return sqrt(var(a, dim, unbiased, keepdim, correction=correction))
+
+
+class Norm2Backward(Node):
+    """dx = g · x / ‖x‖, and 0 where ‖x‖ = 0 (PyTorch's choice: no NaN)."""
+    TORCH_NAME = "LinalgVectorNormBackward0"
+    __slots__ = ("A", "r", "dims")
+
+    def backward(self, g):
+        r, g = self.r, np.asarray(g)
+        if self.dims is not None:
+            r, g = np.expand_dims(r, self.dims), np.expand_dims(g, self.dims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(r == 0, 0, g / np.where(r == 0, 1, r))
+        return ((self.A * scale).astype(self.A.dtype, copy=False),)
+
+
+def _norm2(a, dim, keepdim):
+    A = _array(a)
+    if A.dtype not in _FLOATS:
+        raise TypeError(f"norm needs a float tensor, got {A.dtype}")
+    if dim is None:
+        dims = None
+        r = np.sqrt(np.sum(A * A, dtype=A.dtype))
+        if keepdim:
+            r = r.reshape((1,) * A.ndim)
+    else:
+        dims = tuple(sorted(_dim(d, A.ndim) for d in (dim if isinstance(dim, (tuple, list))
+                                                      else (dim,))))
+        r = np.sqrt(np.sum(A * A, axis=dims, keepdims=keepdim, dtype=A.dtype))
+    out = _make(np.asarray(r, dtype=A.dtype))
+    if not needs_grad(a):
+        return out
+    node = Norm2Backward((a,))
+    node.A, node.r = A, np.asarray(r)
+    node.dims = dims if (dims is not None and not keepdim) else None
+    out._node, out.requires_grad = node, True
+    return out
+
+
+def norm(a, p="fro", dim=None, keepdim=False):
+    """The p-norm over `dim` (all elements when None), as torch.norm: 'fro'
+    or 2 (√Σx²), 1 (Σ|x|), inf (max |x|), or any other p > 0."""
+    if p in ("fro", 2, 2.0):
+        return _norm2(a, dim, keepdim)
+    if isinstance(p, str) or not isinstance(p, (int, builtins.float)) or p <= 0:
+        raise ValueError(f"norm: p must be 'fro' or a number > 0, got {p!r}")
+    if p == 1:
+        return sum(abs(a), dim, keepdim)
+    if math.isinf(p):
+        return max(abs(a)) if dim is None else max(abs(a), dim, keepdim)[0]
+    return pow(sum(pow(abs(a), p), dim, keepdim), 1.0 / p)
+
+
+class SoftmaxBackward(Node):
+    """softmax: y·(g − Σ g·y); log_softmax: g − exp(y)·Σ g (csrc/softmax.c)."""
+    __slots__ = ("y", "dim", "log")
+
+    def backward(self, g):
+        return (_C.softmax_backward(self.y, g.astype(self.y.dtype, copy=False), self.dim, self.log),)
+
+
+def _softmax(input, dim, log):
+    X = _array(input)
+    if X.dtype not in _FLOATS:
+        raise TypeError(f"softmax needs a float tensor, got {X.dtype}")
+    if dim is None:
+        dim = -1 if X.ndim != 0 else 0
+    y = _C.log_softmax(X, dim) if log else _C.softmax(X, dim)
+    if not needs_grad(input):
+        return _make(y)
+    node = SoftmaxBackward((input,))
+    node.y, node.dim, node.log = y, dim, log
+    return _make(y, node)
+
+
+def softmax(input, dim=None):
+    """exp(x) / Σ exp(x) along dim (stable; the last dim when None)."""
+    return _softmax(input, dim, False)
+
+
+def log_softmax(input, dim=None):
+    """log(softmax(x)) along dim, computed stably in one pass."""
+    return _softmax(input, dim, True)
+
+
 def argmax(a, dim=None, keepdim=False):
     A = _array(a)
     if dim is not None:

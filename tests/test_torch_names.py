@@ -120,3 +120,79 @@ def test_arange_follows_the_kernels_order_of_operations(dtype):
 def test_arange_bad_input(args, exc, pattern):
     with pytest.raises(exc, match=pattern):
         fnn.arange(*args)
+
+
+# ---- functions and methods, both ways --------------------------------------------
+
+BOTH_WAYS = ["abs", "add", "sub", "mul", "div", "neg", "pow", "square", "sqrt", "exp", "log",
+             "relu", "sigmoid", "tanh", "clamp", "sum", "mean", "max", "min", "argmax", "argmin",
+             "maximum", "minimum", "norm", "var", "std", "reshape", "flatten", "squeeze",
+             "unsqueeze", "transpose", "permute", "matmul", "mm", "softmax", "log_softmax",
+             "numel"]
+
+
+@pytest.mark.parametrize("name", BOTH_WAYS)
+def test_each_op_is_a_function_and_a_method(name):
+    assert callable(getattr(fnn, name)), f"fastnn.{name} is missing"
+    assert callable(getattr(fnn.Tensor, name)), f"Tensor.{name} is missing"
+
+
+OPS = [  # (name, extra arguments) applied as torch.name(x, *args) and x.name(*args)
+    ("pow", (3,)), ("square", ()), ("sqrt", ()), ("exp", ()), ("log", ()), ("abs", ()),
+    ("clamp", (0.3, 0.8)), ("sum", ()), ("sum", (1,)), ("mean", (0,)), ("norm", ()),
+    ("norm", (1,)), ("norm", (2, 1)), ("norm", (3,)), ("norm", (float("inf"),)),
+    ("var", ()), ("var", (1,)), ("std", ()), ("std", (0,)), ("min", ()), ("max", ()),
+    ("softmax", (1,)), ("log_softmax", (1,)),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name,args", OPS, ids=[f"{n}{a}" for n, a in OPS])
+def test_ops_match_pytorch_with_gradients(name, args):
+    """Values and the gradient of their sum, float64, function and method."""
+    x = np.random.default_rng(3).uniform(0.1, 1.0, (4, 5))
+    for how in ("function", "method"):
+        a = fnn.tensor(x, requires_grad=True)
+        t = torch.tensor(x, requires_grad=True)
+        ours = getattr(fnn, name)(a, *args) if how == "function" else getattr(a, name)(*args)
+        theirs = getattr(torch, name)(t, *args) if how == "function" else getattr(t, name)(*args)
+        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+        ours.sum().backward()
+        theirs.sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_norm_of_zeros_has_a_zero_gradient():
+    """As PyTorch: no NaN from 0/0 at the origin."""
+    a = fnn.zeros(3, dtype=fnn.float64, requires_grad=True)
+    a.norm().backward()
+    assert a.grad.numpy().tolist() == [0.0, 0.0, 0.0]
+
+
+def test_min_along_a_dim_gives_values_and_first_indices():
+    x = fnn.tensor([[1.0, 5.0, 1.0], [3.0, 2.0, 2.0]])
+    values, indices = x.min(1)
+    assert values.numpy().tolist() == [1.0, 2.0] and indices.numpy().tolist() == [0, 1]
+    assert fnn.min(x).item() == 1.0 and x.argmin().item() == 0
+
+
+# ---- the legacy constructors -------------------------------------------------------
+
+def test_legacy_constructors():
+    assert fnn.FloatTensor([1, 2]).dtype == fnn.float32
+    assert fnn.DoubleTensor([1, 2]).dtype == fnn.float64
+    assert fnn.LongTensor([1.7, -2.2]).numpy().tolist() == [1, -2]    # truncated, as PyTorch
+    assert fnn.FloatTensor(2, 3).shape == (2, 3)
+    assert fnn.Tensor([1, 2]).dtype == fnn.float32                    # the default dtype
+    assert fnn.Tensor(2, 3).shape == (2, 3) and fnn.Tensor().shape == (0,)
+    t = fnn.Tensor(np.arange(3.0))
+    assert t.numpy().tolist() == [0.0, 1.0, 2.0] and t.dtype == fnn.float32
+    with pytest.raises(TypeError, match="Tensor"):
+        fnn.Tensor([1], [2])
+    if torch is not None:
+        for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor",
+                     "BoolTensor"):
+            data = [1.0, 0.0, 2.5]
+            ours, theirs = getattr(fnn, name)(data), getattr(torch, name)(data)
+            assert ours.numpy().tolist() == theirs.numpy().tolist(), name
+            assert ours.dtype.name == str(theirs.dtype).split(".")[1], name

@@ -324,35 +324,9 @@ def softplus(input, beta=1.0, threshold=20.0):
                      lambda g, x: _C.softplus_backward(g, x, beta, threshold), False)
 
 
-class SoftmaxBackward(Node):
-    __slots__ = ("y", "dim", "log")
-
-    def backward(self, g):
-        # softmax: y·(g − Σ g·y); log_softmax: g − exp(y)·Σ g (csrc/softmax.c)
-        return (_C.softmax_backward(self.y, g.astype(self.y.dtype, copy=False), self.dim, self.log),)
-
-
-def _softmax(input, dim, log):
-    X = _arr(input, "input")
-    if X.dtype not in _FLOATS:
-        raise TypeError(f"softmax needs a float tensor, got {X.dtype}")
-    if dim is None:
-        dim = -1 if X.ndim != 0 else 0
-    y = _C.log_softmax(X, dim) if log else _C.softmax(X, dim)
-    if not needs_grad(input):
-        return _make(y)
-    node = SoftmaxBackward((input,))
-    node.y, node.dim, node.log = y, dim, log
-    return _make(y, node)
-
-
-def softmax(input, dim=None):
-    """exp(x) / Σ exp(x) along dim (stable)."""
-    return _softmax(input, dim, False)
-
-
-def log_softmax(input, dim=None):
-    return _softmax(input, dim, True)
+# softmax and log_softmax are differentiable ops of fastnn.tensor_ops (so that
+# Tensor.softmax has them too); here under their nn.functional names
+softmax, log_softmax = _t.softmax, _t.log_softmax
 
 
 # ---- dropout --------------------------------------------------------------------
