@@ -22,13 +22,20 @@ from .tensor_ops import (abs, add, argmax, argmin, clamp, clip, div, exp, flatte
                          sum, tanh, transpose, unsqueeze, var, where)
 from . import nn  # noqa: E402  (nn builds on the names above)
 from . import optim  # noqa: E402
-from . import data, datasets, distributed, train  # noqa: E402
+from . import data, datasets, distributed, train, utils  # noqa: E402
 
 _apply_environment()
 
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
+
+
+def equal(a, b):
+    """True if a and b have the same shape and the same values (torch.equal)."""
+    import numpy as _np
+    A, B = (t._data if isinstance(t, Tensor) else _np.asarray(t) for t in (a, b))
+    return A.shape == B.shape and _np.array_equal(A, B) is True
 
 
 def cat(tensors, dim=0):

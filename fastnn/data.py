@@ -27,7 +27,22 @@ def _array(x, name="array"):
     raise TypeError(f"{name} must be a numpy array or a fastnn.Tensor, got {type(x).__name__}")
 
 
-class TensorDataset:
+class Dataset:
+    """A map-style dataset, as torch.utils.data.Dataset: subclasses define
+    ``__getitem__(i)`` (a sample: a tensor, array, number, or a tuple of
+    them) and ``__len__``. DataLoader gathers a batch of such a dataset one
+    sample at a time and stacks each field (PyTorch's default collation:
+    Python floats become float64, ints int64); a TensorDataset (or a tuple of
+    arrays) is gathered in one kernel call per array instead."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __len__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+
+class TensorDataset(Dataset):
     """Arrays or tensors sharing their first dimension; item i is the tuple
     of their i-th rows."""
 
@@ -48,12 +63,72 @@ class TensorDataset:
         return tuple(Tensor._make(a[index]) for a in self.arrays)
 
 
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, as torch.utils.data.Subset.
+    Of a TensorDataset (or another Subset of one) it keeps arrays too, so a
+    DataLoader over it still gathers in one kernel call per array."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = [int(i) for i in indices]
+        self._arrays = None
+
+    @property
+    def arrays(self):
+        base = getattr(self.dataset, "arrays", None)
+        if base is None:
+            raise AttributeError("a Subset of a map-style dataset has no arrays")
+        if self._arrays is None:
+            idx = np.asarray(self.indices, dtype=np.int64)
+            self._arrays = [np.take(a, idx, axis=0) for a in base]
+        return self._arrays
+
+    def __getitem__(self, index):
+        if isinstance(index, (list, tuple, np.ndarray)):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self):
+        return len(self.indices)
+
+
 def _as_dataset(data):
+    """(the dataset, whether a batch is a single tensor rather than a tuple:
+    a lone array given as the dataset)."""
     if isinstance(data, TensorDataset):
         return data, False
-    if isinstance(data, (tuple, list)):
+    if isinstance(data, Subset):
+        return data, False
+    if isinstance(data, (tuple, list)) and data and \
+            all(isinstance(a, (np.ndarray, Tensor)) for a in data):
         return TensorDataset(*data), False
+    if isinstance(data, (np.ndarray, Tensor)):
+        return TensorDataset(data), True
+    if hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+        return data, False                      # map-style: gathered sample by sample
     return TensorDataset(data), True
+
+
+def _collate(samples):
+    """Stack a batch of samples field by field, as PyTorch's default_collate:
+    tensors and arrays stacked, Python ints as int64 and floats as float64,
+    tuples field by field."""
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return tuple(_collate([s[i] for s in samples]) for i in range(len(first)))
+    if isinstance(first, dict):
+        return {k: _collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, Tensor):
+        return Tensor._make(np.stack([s._data for s in samples]))
+    if isinstance(first, np.ndarray):
+        return Tensor._make(np.stack(samples))
+    if isinstance(first, bool):
+        return Tensor._make(np.asarray(samples, dtype=np.bool_))
+    if isinstance(first, numbers.Integral):
+        return Tensor._make(np.asarray(samples, dtype=np.int64))
+    if isinstance(first, numbers.Real):
+        return Tensor._make(np.asarray(samples, dtype=np.float64))
+    return list(samples)
 
 
 def _generator(seed, generator):
@@ -124,6 +199,10 @@ class DataLoader:
         order = self._order()
         n, bs = len(order), self.batch_size
         stop = n - n % bs if self.drop_last else n
+        if getattr(self.dataset, "arrays", None) is None:      # a map-style dataset
+            for start in range(0, stop, bs):
+                yield _collate([self.dataset[int(i)] for i in order[start:start + bs]])
+            return
         pools = [_BatchPool() for _ in self.dataset.arrays]
         for start in range(0, stop, bs):
             idx = order[start:start + bs]
@@ -238,15 +317,15 @@ def _lengths(n, lengths):
 
 def random_split(dataset, lengths, seed=None, generator=None):
     """Split a dataset into non-overlapping random parts of the given lengths
-    (counts, or fractions summing to 1). Returns TensorDatasets."""
+    (counts, or fractions summing to 1). Returns Subsets, as PyTorch (of a
+    TensorDataset, or of a tuple of arrays, they gather as fast as one)."""
     ds, _ = _as_dataset(dataset)
     sizes = _lengths(len(ds), list(lengths))
     gen = _generator(seed, generator) or default_generator()
     perm = gen.permutation(len(ds))
     parts, start = [], 0
     for size in sizes:
-        idx = perm[start:start + size]
-        parts.append(TensorDataset(*[np.take(a, idx, axis=0) for a in ds.arrays]))
+        parts.append(Subset(ds, perm[start:start + size]))
         start += size
     return parts
 

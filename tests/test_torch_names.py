@@ -196,3 +196,109 @@ def test_legacy_constructors():
             ours, theirs = getattr(fnn, name)(data), getattr(torch, name)(data)
             assert ours.numpy().tolist() == theirs.numpy().tolist(), name
             assert ours.dtype.name == str(theirs.dtype).split(".")[1], name
+
+
+# ---- torch.utils.data and torch.nn.utils -----------------------------------------------
+
+def test_utils_data_has_pytorchs_names():
+    from fastnn.utils.data import (DataLoader, Dataset, DistributedSampler, Subset,  # noqa: F401
+                                   TensorDataset, random_split)
+    assert fnn.utils.data.DataLoader is fnn.data.DataLoader
+
+
+def test_a_map_style_dataset_is_collated_as_pytorch_does():
+    """Samples one by one, stacked per field: tensors stacked, Python ints
+    int64 and floats float64 (PyTorch's default_collate)."""
+    from fastnn.utils.data import DataLoader, Dataset
+
+    class Squares(Dataset):
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return fnn.tensor([float(i), float(i * i)]), i % 3, i / 2
+
+    batches = list(DataLoader(Squares(), batch_size=4))
+    assert [len(b[1]) for b in batches] == [4, 4, 2]
+    X, y, h = batches[1]
+    assert X.shape == (4, 2) and X.dtype == fnn.float32 and X.numpy()[:, 1].tolist() == [16, 25, 36, 49]
+    assert y.dtype == fnn.int64 and y.numpy().tolist() == [1, 2, 0, 1]
+    assert h.dtype == fnn.float64 and h.numpy().tolist() == [2.0, 2.5, 3.0, 3.5]
+    if torch is not None:
+        from torch.utils.data import default_collate
+        samples = [(torch.tensor([1.0]), 2, 0.5), (torch.tensor([3.0]), 4, 1.5)]
+        theirs = default_collate(samples)
+        ours = fnn.data._collate([(fnn.tensor([1.0]), 2, 0.5), (fnn.tensor([3.0]), 4, 1.5)])
+        for o, t in zip(ours, theirs):
+            assert o.numpy().tolist() == t.numpy().tolist()
+            assert o.dtype.name == str(t.dtype).split(".")[1]
+
+
+def test_random_split_gives_subsets_that_gather_fast():
+    from fastnn.utils.data import DataLoader, Subset, TensorDataset, random_split
+    X, y = np.arange(20.0).reshape(10, 2).astype(np.float32), np.arange(10)
+    a, b = random_split(TensorDataset(X, y), [7, 3], seed=0)
+    assert isinstance(a, Subset) and len(a) == 7 and len(b) == 3
+    assert sorted(a.indices + b.indices) == list(range(10))
+    got = np.concatenate([yb.numpy() for _, yb in DataLoader(b, batch_size=2)])
+    assert got.tolist() == b.indices
+    Xi, yi = a[0]
+    assert yi.item() == a.indices[0] and Xi.numpy().tolist() == X[a.indices[0]].tolist()
+
+
+def test_parameters_to_vector_and_back():
+    from fastnn.nn.utils import parameters_to_vector, vector_to_parameters
+    net = fnn.nn.Linear(3, 2)
+    vec = parameters_to_vector(net.parameters())
+    assert vec.shape == (8,)
+    np.testing.assert_array_equal(vec.numpy()[:6], net.weight.numpy().reshape(-1))
+    vector_to_parameters(vec * 2, net.parameters())
+    np.testing.assert_array_equal(net.bias.numpy(), vec.numpy()[6:] * 2)
+    with pytest.raises(ValueError, match="elements"):
+        vector_to_parameters(fnn.zeros(3), net.parameters())
+
+
+# ---- a plain PyTorch script with its imports changed -----------------------------
+
+def _ported(source):
+    """The script with only its imports changed to fastnn's."""
+    lines = source.splitlines()
+    swap = {"import torch": "import fastnn as torch", "from torch import nn": "from fastnn import nn"}
+    out = []
+    for line in lines:
+        if line in swap:
+            line = swap[line]
+        elif line.startswith("from torch.utils.data import"):
+            line = line.replace("from torch.utils.data", "from fastnn.utils.data")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.slow
+def test_a_plain_pytorch_mlp_script_runs_with_its_imports_changed(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts", "torch_mlp.py")
+    with open(here) as f:
+        source = f.read()
+    ported = tmp_path / "fastnn_mlp.py"
+    ported.write_text(_ported(source))
+    changed = [a for a, b in zip(source.splitlines(), _ported(source).splitlines()) if a != b]
+    assert len(changed) == 3 and all("import" in line for line in changed)   # imports only
+
+    def run(script):
+        out = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True,
+                             text=True, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+        acc = float(re.search(r"test accuracy ([0-9.]+)", out.stdout).group(1))
+        return out.stdout, acc
+
+    text, acc = run(ported)
+    assert "reloaded model agrees: True" in text and "weights: 420" in text
+    assert text.count("epoch ") == 6 and "lr 0.0250" in text      # StepLR halved it twice
+    assert acc > 0.6                                                # 4 classes: chance is 0.25
+    if torch is not None:
+        _, theirs = run(here)
+        assert acc >= theirs - 0.08, (acc, theirs)

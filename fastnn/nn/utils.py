@@ -1,4 +1,5 @@
-"""fastnn.nn.utils: gradient clipping."""
+"""fastnn.nn.utils: gradient clipping, and parameters as one vector (as
+torch.nn.utils)."""
 import math
 
 import numpy as np
@@ -40,3 +41,32 @@ def clip_grad_value_(parameters, clip_value):
     """Clamp every gradient element to [−clip_value, clip_value] in place."""
     for g in _grads(parameters):
         np.clip(g._data, -clip_value, clip_value, out=g._data)
+
+
+def parameters_to_vector(parameters):
+    """Every parameter's values, flattened and concatenated in order, as one
+    1-D tensor (a copy; as torch.nn.utils.parameters_to_vector, but no
+    gradient flows back through it)."""
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    if not params:
+        raise ValueError("parameters_to_vector: no parameters given")
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor):
+            raise TypeError(f"parameters[{i}] must be a fastnn.Tensor, got {type(p).__name__}")
+    return Tensor._make(np.concatenate([p._data.reshape(-1) for p in params]))
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy the consecutive pieces of the 1-D tensor `vec` into the
+    parameters (in order, each its own number of elements), in place."""
+    if not isinstance(vec, Tensor) or vec.ndim != 1:
+        raise TypeError("vec must be a 1-D fastnn.Tensor")
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    total = sum(p._data.size for p in params)
+    if total != vec._data.size:
+        raise ValueError(f"vec has {vec._data.size} elements, the parameters {total}")
+    at = 0
+    for p in params:
+        n = p._data.size
+        np.copyto(p._data, vec._data[at:at + n].reshape(p._data.shape), casting="same_kind")
+        at += n

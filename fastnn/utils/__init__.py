@@ -1,0 +1,4 @@
+"""fastnn.utils: PyTorch's ``torch.utils`` names (``fastnn.utils.data``)."""
+from . import data
+
+__all__ = ["data"]
