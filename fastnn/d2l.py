@@ -1,0 +1,394 @@
+"""fastnn.d2l: the helpers the "Dive into Deep Learning" chapters call from
+``d2l.torch``, with d2l's names and signatures, so that a chapter's
+``from d2l import torch as d2l`` becomes ``from fastnn import d2l`` and the
+rest of its code runs unchanged. Written for fastnn (d2l's behaviour, this
+project's code).
+
+Data: ``synthetic_data``, ``load_array``, ``load_data_fashion_mnist``
+(offline: the files Debian's dataset-fashion-mnist installs, or root= /
+$FASTNN_DATA; never a download), ``get_fashion_mnist_labels``,
+``get_dataloader_workers``. Models and training: ``linreg``,
+``squared_loss``, ``sgd``, ``Accumulator``, ``accuracy``,
+``evaluate_accuracy``, ``train_epoch_ch3``, ``train_ch3``, ``predict_ch3``,
+``evaluate_loss``, ``Timer``. Plots (matplotlib, imported on first use):
+``Animator``, ``plot``, ``set_figsize``, ``set_axes``, ``use_svg_display``,
+``show_images``, and ``d2l.plt`` (matplotlib.pyplot).
+
+Decided where d2l leans on a notebook: without a display, ``Animator``
+saves its figure as a PNG after each ``add`` (``animator.png`` in the current
+folder unless ``path=`` says otherwise, or ``$FASTNN_D2L_FIGURES`` names a
+folder), ``predict_ch3`` saves ``predict_ch3.png`` beside it, and
+``use_svg_display`` does nothing outside a notebook. ``train_ch3`` keeps d2l's
+sanity checks on the final epoch (train loss < 0.5, accuracies > 0.7).
+``load_data_fashion_mnist(resize=)`` resizes bilinearly once, up front (not
+torchvision's antialiased resize: values differ in the last bits).
+"""
+import os
+import time
+
+import numpy as np
+
+from . import data, datasets, nn, optim
+from .autograd import no_grad
+from .tensor import Tensor, normal, tensor
+from .tensor_ops import matmul
+
+__all__ = ["synthetic_data", "linreg", "squared_loss", "sgd", "load_array",
+           "load_data_fashion_mnist", "get_fashion_mnist_labels", "get_dataloader_workers",
+           "Accumulator", "accuracy", "evaluate_accuracy", "train_epoch_ch3", "train_ch3",
+           "predict_ch3", "evaluate_loss", "Animator", "Timer", "plot", "set_figsize",
+           "set_axes", "use_svg_display", "show_images"]
+
+
+def __getattr__(name):
+    if name == "plt":             # d2l.plt: matplotlib.pyplot, loaded on first use
+        from .plot import _pyplot
+        return _pyplot()
+    raise AttributeError(f"module 'fastnn.d2l' has no attribute {name!r}")
+
+
+# ---- linear regression -------------------------------------------------------------
+
+def synthetic_data(w, b, num_examples):
+    """y = Xw + b + noise: X (num_examples, len(w)) from N(0, 1), noise
+    N(0, 0.01²); returns (X, y) with y shaped (num_examples, 1)."""
+    w = w if isinstance(w, Tensor) else tensor(w)
+    X = normal(0, 1, (num_examples, len(w)), dtype=w.dtype)
+    y = matmul(X, w) + b
+    y = y + normal(0, 0.01, y.shape, dtype=w.dtype)
+    return X, y.reshape((-1, 1))
+
+
+def linreg(X, w, b):
+    """The linear regression model Xw + b."""
+    return matmul(X, w) + b
+
+
+def squared_loss(y_hat, y):
+    """(ŷ − y)² / 2, elementwise (y reshaped like ŷ)."""
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+
+def sgd(params, lr, batch_size):
+    """Minibatch SGD on the parameters' gradients, which it then zeroes."""
+    with no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+            param.grad.zero_()
+
+
+def load_array(data_arrays, batch_size, is_train=True):
+    """A DataLoader over the tensors in data_arrays (shuffled when is_train)."""
+    return data.DataLoader(data.TensorDataset(*data_arrays), batch_size, shuffle=is_train)
+
+
+# ---- Fashion-MNIST ------------------------------------------------------------------
+
+def get_dataloader_workers():
+    """d2l's number of loader processes; fastnn's loader gathers a batch in
+    one kernel call in this process, so 0."""
+    return 0
+
+
+def get_fashion_mnist_labels(labels):
+    """Text labels of Fashion-MNIST class numbers."""
+    if isinstance(labels, Tensor):
+        labels = labels.numpy()
+    return datasets.get_fashion_mnist_labels(labels)
+
+
+def _resize(images, size):
+    """Bilinear resize of uint8 images (N, H, W) to (N, h, w), rounded back
+    to uint8 (pixel centres aligned, as image libraries do)."""
+    h, w = (size, size) if np.isscalar(size) else tuple(size)
+    n, H, W = images.shape
+    out = np.empty((n, h, w), np.uint8)
+    ys = np.clip((np.arange(h) + 0.5) * H / h - 0.5, 0, H - 1)
+    xs = np.clip((np.arange(w) + 0.5) * W / w - 0.5, 0, W - 1)
+    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
+    y1, x1 = np.minimum(y0 + 1, H - 1), np.minimum(x0 + 1, W - 1)
+    fy, fx = (ys - y0)[:, None], (xs - x0)[None, :]
+    for start in range(0, n, 4096):
+        im = images[start:start + 4096].astype(np.float32)
+        top = im[:, y0][:, :, x0] * (1 - fx) + im[:, y0][:, :, x1] * fx
+        bottom = im[:, y1][:, :, x0] * (1 - fx) + im[:, y1][:, :, x1] * fx
+        out[start:start + 4096] = np.clip(np.rint(top * (1 - fy) + bottom * fy), 0, 255)
+    return out
+
+
+def load_data_fashion_mnist(batch_size, resize=None, root=None):
+    """(train_iter, test_iter) over Fashion-MNIST: images (B, 1, 28, 28)
+    float32 in [0, 1] (or resize × resize), int64 labels; the training
+    batches shuffled. Reads the files on disk (see fastnn.datasets): raises
+    DatasetNotFoundError saying how to install them."""
+    (X, y), (Xt, yt) = datasets.load_fashion_mnist(root)
+    if resize is not None:
+        X, Xt = _resize(X, resize), _resize(Xt, resize)
+    X, Xt = X.reshape(X.shape[0], 1, *X.shape[1:]), Xt.reshape(Xt.shape[0], 1, *Xt.shape[1:])
+    return (data.DataLoader((X, y), batch_size, shuffle=True),
+            data.DataLoader((Xt, yt), batch_size, shuffle=False))
+
+
+# ---- softmax regression: training and evaluation ------------------------------------
+
+class Accumulator:
+    """Sums over n variables."""
+
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+def accuracy(y_hat, y):
+    """The number of correct predictions (class scores → argmax)."""
+    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(axis=1)
+    cmp = y_hat.type(y.dtype) == y
+    return float(cmp.type(y.dtype).sum())
+
+
+def evaluate_accuracy(net, data_iter):
+    """The accuracy of net over a dataset."""
+    if isinstance(net, nn.Module):
+        net.eval()
+    metric = Accumulator(2)
+    with no_grad():
+        for X, y in data_iter:
+            metric.add(accuracy(net(X), y), y.numel())
+    return metric[0] / metric[1]
+
+
+def train_epoch_ch3(net, train_iter, loss, updater):
+    """One epoch; returns (mean training loss, training accuracy). updater:
+    an Optimizer (the loss's mean is backpropagated) or a function of the
+    batch size (its sum is, as in the from-scratch code)."""
+    if isinstance(net, nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        y_hat = net(X)
+        l = loss(y_hat, y)                                     # noqa: E741  (d2l's name)
+        if isinstance(updater, optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.sum()), accuracy(y_hat, y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
+    """Train for num_epochs, drawing train loss, train and test accuracy in
+    an Animator; checks the final epoch as d2l does."""
+    animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=[0.3, 0.9],
+                        legend=["train loss", "train acc", "test acc"])
+    for epoch in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        animator.add(epoch + 1, train_metrics + (test_acc,))
+    train_loss, train_acc = train_metrics
+    assert train_loss < 0.5, train_loss
+    assert 0.7 < train_acc <= 1, train_acc
+    assert 0.7 < test_acc <= 1, test_acc
+
+
+def predict_ch3(net, test_iter, n=6):
+    """Predict the first n images of the test set and show them with their
+    true and predicted labels."""
+    for X, y in test_iter:
+        break
+    trues = get_fashion_mnist_labels(y)
+    preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
+    titles = [true + "\n" + pred for true, pred in zip(trues, preds)]
+    side = int(round((X[0].numel()) ** 0.5))
+    axes = show_images(X[0:n].reshape((n, side, side)), 1, n, titles=titles[0:n])
+    _save(axes[0].figure if len(axes) else None, "predict_ch3.png")
+    return preds[:n]
+
+
+def evaluate_loss(net, data_iter, loss):
+    """The mean loss of net over a dataset."""
+    metric = Accumulator(2)
+    with no_grad():
+        for X, y in data_iter:
+            out = net(X)
+            y = y.reshape(out.shape)
+            l = loss(out, y)                                   # noqa: E741
+            metric.add(float(l.sum()), l.numel())
+    return metric[0] / metric[1]
+
+
+class Timer:
+    """Record running times."""
+
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        self.tik = time.time()
+
+    def stop(self):
+        self.times.append(time.time() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        return sum(self.times)
+
+    def cumsum(self):
+        return np.array(self.times).cumsum().tolist()
+
+
+# ---- plots ------------------------------------------------------------------------------
+
+def _plt():
+    from .plot import _pyplot
+    return _pyplot()
+
+
+def _figure_path(name):
+    folder = os.environ.get("FASTNN_D2L_FIGURES")
+    return os.path.join(folder, name) if folder else name
+
+
+def _save(fig, name):
+    if fig is not None:
+        fig.savefig(_figure_path(name) if not os.path.dirname(name) else name,
+                    bbox_inches="tight")
+
+
+def use_svg_display():
+    """SVG figures in a Jupyter notebook; nothing elsewhere."""
+    try:
+        from matplotlib_inline import backend_inline
+        backend_inline.set_matplotlib_formats("svg")
+    except ImportError:
+        pass
+
+
+def set_figsize(figsize=(3.5, 2.5)):
+    """The default size of new figures."""
+    use_svg_display()
+    _plt().rcParams["figure.figsize"] = figsize
+
+
+def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
+    """Labels, limits, scales and legend of matplotlib axes."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    axes.set_xlim(xlim)
+    axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid()
+
+
+def _plain(v):
+    return v.detach().numpy() if isinstance(v, Tensor) else v
+
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+         xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"), figsize=(3.5, 2.5),
+         axes=None):
+    """Plot one or several curves (lists of values or tensors) on axes (the
+    current ones by default)."""
+    if legend is None:
+        legend = []
+    set_figsize(figsize)
+    axes = axes if axes else _plt().gca()
+
+    def has_one_axis(X):
+        return (hasattr(X, "ndim") and X.ndim == 1 or isinstance(X, list)
+                and not hasattr(X[0], "__len__"))
+
+    X, Y = _plain(X), _plain(Y) if Y is not None else None
+    if has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif has_one_axis(Y):
+        Y = [Y]
+    Y = [_plain(y) for y in Y]
+    X = [_plain(x) for x in X]
+    if len(X) != len(Y):
+        X = X * len(Y)
+    axes.cla()
+    for x, y, fmt in zip(X, Y, fmts):
+        if len(x):
+            axes.plot(x, y, fmt)
+        else:
+            axes.plot(y, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    return axes
+
+
+class Animator:
+    """Curves drawn point by point during training (d2l's live plot). With
+    no display it saves the figure after each add: ``path`` (default
+    animator.png, in $FASTNN_D2L_FIGURES when set)."""
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"), nrows=1,
+                 ncols=1, figsize=(3.5, 2.5), path=None):
+        if legend is None:
+            legend = []
+        use_svg_display()
+        plt = _plt()
+        self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
+        if nrows * ncols == 1:
+            self.axes = [self.axes]
+        self.config_axes = lambda: set_axes(self.axes[0], xlabel, ylabel, xlim, ylim, xscale,
+                                            yscale, legend)
+        self.X, self.Y, self.fmts = None, None, fmts
+        self.path = path or _figure_path("animator.png")
+
+    def add(self, x, y):
+        """Add one point to each curve (y a number or one value per curve)."""
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if not self.X:
+            self.X = [[] for _ in range(n)]
+        if not self.Y:
+            self.Y = [[] for _ in range(n)]
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(float(a))
+                self.Y[i].append(float(b))
+        self.axes[0].cla()
+        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+            self.axes[0].plot(x, y, fmt)
+        self.config_axes()
+        self.fig.savefig(self.path, bbox_inches="tight")
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """A grid of images with optional titles; returns the axes."""
+    plt = _plt()
+    figsize = (num_cols * scale, num_rows * scale)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize)
+    axes = np.asarray(axes).flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(_plain(img))
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
