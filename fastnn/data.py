@@ -145,14 +145,33 @@ class DataLoader:
     """Iterate over minibatches of `dataset` as tuples of Tensors (a single
     Tensor when the dataset is one array).
 
-    batch_size, shuffle, drop_last, sampler as in PyTorch (a sampler is any
+    PyTorch's arguments, in its order: batch_size, shuffle, sampler (any
     iterable of sample indices with a length, e.g. DistributedSampler; it
-    excludes shuffle); seed (or a numpy generator) makes the shuffling
-    reproducible, else fastnn's generator (fastnn.manual_seed) is used. scale: the factor for uint8 arrays (float32
+    excludes shuffle), collate_fn (given, batches are gathered sample by
+    sample and handed to it), drop_last, generator (a numpy Generator);
+    num_workers, pin_memory, timeout, worker_init_fn,
+    multiprocessing_context, prefetch_factor, persistent_workers,
+    pin_memory_device and in_order are accepted and change nothing (a batch
+    is one kernel call in this process); batch_sampler is not supported.
+    fastnn's own: seed makes the shuffling reproducible (else fastnn's
+    generator, fastnn.manual_seed, is used). scale: the factor for uint8 arrays (float32
     out, 1/255 by default); dtype: their output dtype."""
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 generator=None, scale=1.0 / 255, dtype=np.float32, sampler=None):
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True, seed=None, scale=1.0 / 255, dtype=np.float32):
+        if batch_sampler is not None:
+            raise NotImplementedError("batch_sampler is not supported: give batch_size (and a "
+                                      "sampler for the order)")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) or \
+                num_workers < 0:
+            raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"collate_fn must be callable, got {type(collate_fn).__name__}")
+        self.collate_fn = collate_fn
+        self.num_workers = int(num_workers)      # accepted; batches are made in this process
         self.dataset, self._single = _as_dataset(dataset)
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -199,9 +218,10 @@ class DataLoader:
         order = self._order()
         n, bs = len(order), self.batch_size
         stop = n - n % bs if self.drop_last else n
-        if getattr(self.dataset, "arrays", None) is None:      # a map-style dataset
+        if self.collate_fn is not None or getattr(self.dataset, "arrays", None) is None:
+            collate = self.collate_fn or _collate               # sample by sample
             for start in range(0, stop, bs):
-                yield _collate([self.dataset[int(i)] for i in order[start:start + bs]])
+                yield collate([self.dataset[int(i)] for i in order[start:start + bs]])
             return
         pools = [_BatchPool() for _ in self.dataset.arrays]
         for start in range(0, stop, bs):

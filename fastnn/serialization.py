@@ -134,11 +134,13 @@ def _create_temporary(folder):
     raise OSError(f"could not create a temporary file in {folder}")
 
 
-def save(obj, path):
+def save(obj, f):
     """Write `obj` (a state dict, or a checkpoint: nested dicts, lists and
-    tuples of tensors, arrays, numbers, strings and None) to `path` as .npz,
-    atomically: a temporary file in the same folder, flushed to disk, then
-    renamed over `path`. An interrupted save leaves the previous file."""
+    tuples of tensors, arrays, numbers, strings and None) to the file path
+    `f` as .npz (whatever its extension, e.g. "model.pt"), atomically: a
+    temporary file in the same folder, flushed to disk, then renamed over
+    it. An interrupted save leaves the previous file."""
+    path = os.fspath(f)
     arrays = OrderedDict()
     meta = json.dumps(_encode(obj, arrays, ""))
     folder = os.path.dirname(os.path.abspath(path))
@@ -156,10 +158,15 @@ def save(obj, path):
         raise
 
 
-def load(path):
-    """Read what save wrote; arrays come back as tensors, dicts as
-    OrderedDicts. Nothing in the file is executed (no pickle). A file that is
-    not a fastnn save file, or is damaged, raises ValueError naming it."""
+def load(f, map_location=None, weights_only=None):
+    """Read what save wrote to the file path `f`; arrays come back as
+    tensors, dicts as OrderedDicts. Nothing in the file is executed (no
+    pickle: every load is weights-only, whatever weights_only says). A file
+    that is not a fastnn save file, or is damaged, raises ValueError naming
+    it. map_location: None or 'cpu' (fastnn's tensors live there)."""
+    if map_location is not None and str(map_location) != "cpu":
+        raise ValueError(f"map_location={map_location!r}: fastnn loads to the CPU; use None or 'cpu'")
+    path = os.fspath(f)
     import zipfile
     with open(path, "rb") as f:          # FileNotFoundError etc. as they are
         head = f.read(4)

@@ -219,8 +219,8 @@ class Tensor(TensorBase):
     def argmax(self, dim=None, keepdim=False, *, axis=None):
         return _ops.argmax(self, dim if axis is None else axis, keepdim)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
-        return _ops.norm(self, p, dim, keepdim)
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _ops.norm(self, p, dim, keepdim, dtype)
 
     def pow(self, exponent):
         return _ops.pow(self, exponent)
@@ -262,11 +262,11 @@ class Tensor(TensorBase):
     def neg(self):
         return _ops.neg(self)
 
-    def softmax(self, dim):
-        return _ops.softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        return _ops.softmax(self, dim, dtype)
 
-    def log_softmax(self, dim):
-        return _ops.log_softmax(self, dim)
+    def log_softmax(self, dim, dtype=None):
+        return _ops.log_softmax(self, dim, dtype)
 
     # comparisons as methods (no gradient), as PyTorch has them
     def eq(self, other):

@@ -261,9 +261,17 @@ class TensorBase:
         """A tensor sharing this one's data, cut from the graph."""
         return TensorBase._make(self._data)
 
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Backpropagate from this tensor. A scalar needs no `gradient`; any
-        other shape needs one of its own shape (as PyTorch)."""
+        other shape needs one of its own shape (as PyTorch). retain_graph
+        keeps the graph for another backward. Not supported: create_graph=True
+        (no higher derivatives) and inputs= (gradients go to every leaf)."""
+        if create_graph:
+            raise NotImplementedError("create_graph=True: fastnn computes first derivatives only")
+        if inputs is not None:
+            raise NotImplementedError("inputs=: fastnn accumulates into every leaf of the graph; "
+                                      "leave inputs=None")
+        retain_graph = True if retain_graph else False      # None: False, as PyTorch
         if not self.requires_grad:
             raise RuntimeError("this tensor does not require grad and has no grad_fn: nothing "
                                "to backpropagate (did you forget requires_grad=True?)")

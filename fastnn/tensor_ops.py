@@ -648,9 +648,11 @@ def _norm2(a, dim, keepdim):
     return out
 
 
-def norm(a, p="fro", dim=None, keepdim=False):
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """The p-norm over `dim` (all elements when None), as torch.norm: 'fro'
-    or 2 (√Σx²), 1 (Σ|x|), inf (max |x|), or any other p > 0."""
+    or 2 (√Σx²), 1 (Σ|x|), inf (max |x|), or any other p > 0; dtype: the
+    float dtype to compute in (the input is cast first)."""
+    a = input if dtype is None else cast(input, np.dtype(dtype))
     if p in ("fro", 2, 2.0):
         return _norm2(a, dim, keepdim)
     if isinstance(p, str) or not isinstance(p, (int, builtins.float)) or p <= 0:
@@ -684,14 +686,15 @@ def _softmax(input, dim, log):
     return _make(y, node)
 
 
-def softmax(input, dim=None):
-    """exp(x) / Σ exp(x) along dim (stable; the last dim when None)."""
-    return _softmax(input, dim, False)
+def softmax(input, dim=None, dtype=None):
+    """exp(x) / Σ exp(x) along dim (stable; the last dim when None); dtype:
+    the float dtype to compute in (the input is cast first)."""
+    return _softmax(input if dtype is None else cast(input, np.dtype(dtype)), dim, False)
 
 
-def log_softmax(input, dim=None):
+def log_softmax(input, dim=None, dtype=None):
     """log(softmax(x)) along dim, computed stably in one pass."""
-    return _softmax(input, dim, True)
+    return _softmax(input if dtype is None else cast(input, np.dtype(dtype)), dim, True)
 
 
 def argmax(a, dim=None, keepdim=False):

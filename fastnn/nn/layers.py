@@ -14,12 +14,19 @@ from . import functional as F
 from .module import Module, Parameter, _structure
 
 
+def _check_device(device):
+    """PyTorch's device argument: fastnn runs on the CPU."""
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"device={device!r}: fastnn runs on the CPU; use None or 'cpu'")
+
+
 class Linear(Module):
     """y = x @ weight.T + bias; weight (out_features, in_features).
     Initialised as PyTorch does: weight and bias from U(−1/√in, 1/√in)."""
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        _check_device(device)
         for v, name in ((in_features, "in_features"), (out_features, "out_features")):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"{name} must be a non-negative int, got {v!r}")
