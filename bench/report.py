@@ -160,7 +160,7 @@ def _distributed_section():
              f"{_fmt(two)} | {one / two:.2f}× |", "",
              f"The gradient all-reduce (DistributedDataParallel's post-backward hook: one ring "
              f"over the parameter arena) takes {100 * res['allreduce_share']:.1f}% of a 2-rank "
-             f"step; the ring all_reduce of the 203,530 float32 gradients alone takes "
+             f"step, waiting for the slower rank included; the ring all_reduce of the 203,530 float32 gradients alone takes "
              f"{_fmt(res['ring_s'])} between two processes of this machine.", "",
              "### Larger worlds (modelled, not measured)", "",
              "A ring all-reduce sends and receives 4·P·2(K−1)/K bytes per rank and step for P "
