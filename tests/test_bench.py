@@ -142,22 +142,29 @@ def test_scaling_default_threads_reach_the_cpu_count():
 
 
 
+def _run_bench_module(name, args, tmp_path):
+    """python -m fastnn.bench.<name> args, results sent to tmp_path/results:
+    (its one JSON result, the environment used, the results folder)."""
+    results = tmp_path / "results"
+    env = dict(os.environ, FASTNN_BENCH_RESULTS=str(results))
+    r = subprocess.run([sys.executable, "-m", f"fastnn.bench.{name}", *args], cwd=str(tmp_path),
+                       env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    files = glob.glob(os.path.join(str(results), f"{name}-*.json"))
+    assert len(files) == 1
+    with open(files[0]) as f:
+        return json.load(f), env, results
+
+
 @pytest.mark.slow
 def test_before_after_runs_quick_and_reaches_the_report(tmp_path):
     """Two versions compared (here this install against itself, one round):
     every case measured for both, and BENCHMARKS.md shows the table."""
     pytest.importorskip("torch", reason="the before/after cases run beside PyTorch")
     pytest.importorskip("threadpoolctl", reason="the cases cap numpy's BLAS threads")
-    results = tmp_path / "results"
-    env = dict(os.environ, FASTNN_BENCH_RESULTS=str(results))
-    r = subprocess.run([sys.executable, "-m", "fastnn.bench.before_after", "--before",
-                        sys.executable, "--rounds", "1", "--quick", "--label-before", "itself"],
-                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    files = glob.glob(os.path.join(str(results), "before_after-*.json"))
-    assert len(files) == 1
-    with open(files[0]) as f:
-        result = json.load(f)
+    result, env, results = _run_bench_module(
+        "before_after", ["--before", sys.executable, "--rounds", "1", "--quick",
+                         "--label-before", "itself"], tmp_path)
     assert [row["case"] for row in result["results"]] == [c[0] for c in bench_before_after.CASES]
     for row in result["results"]:
         for side in ("before", "after"):
@@ -178,15 +185,7 @@ def test_distributed_bench_runs_quick_and_reaches_the_report(tmp_path):
     from fastnn.bench import distributed as bench_distributed
     if bench_distributed.mpiexec() is None:
         pytest.skip("no mpiexec beside this Python or on PATH")
-    results = tmp_path / "results"
-    env = dict(os.environ, FASTNN_BENCH_RESULTS=str(results))
-    r = subprocess.run([sys.executable, "-m", "fastnn.bench.distributed", "--quick"],
-                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=900)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    files = glob.glob(os.path.join(str(results), "distributed-*.json"))
-    assert len(files) == 1
-    with open(files[0]) as f:
-        res = json.load(f)
+    res, env, results = _run_bench_module("distributed", ["--quick"], tmp_path)
     for key in ("epoch_1x2_s", "epoch_2x1_s", "allreduce_share", "ring_s", "core_flops"):
         assert _positive(res[key]), key
     assert [(m["net"], m["K"]) for m in res["model"]] == [
