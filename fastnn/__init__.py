@@ -11,6 +11,7 @@ from ._config import (__version__, _apply_environment, get_num_threads, info, se
                       usable_cpus)
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .serialization import load, save
+from .tensor_base import Size
 from .tensor import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor,
                      Tensor, arange, as_tensor, bool, default_generator, double, empty, eye,
                      float, float32, float64, from_numpy, full, full_like, int32, int64,

@@ -105,6 +105,21 @@ def _dim(d, ndim, name="dim"):
     return int(d) % n
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple of ints that prints as PyTorch's torch.Size
+    does (``fastnn.Size([2, 3])``), with numel()."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"fastnn.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
 # The class the ops return: fastnn.Tensor, registered by fastnn.tensor when
 # it is defined (the ops are imported by it, so they cannot import it).
 _result_type = [None]
@@ -152,7 +167,8 @@ class TensorBase:
     # ---- what it is ------------------------------------------------------
     @property
     def shape(self):
-        return self._data.shape
+        """The shape as a Size (a tuple that prints as PyTorch's torch.Size)."""
+        return Size(self._data.shape)
 
     @property
     def dtype(self):
@@ -168,7 +184,7 @@ class TensorBase:
     def size(self, dim=None):
         """The shape, or its length along `dim`."""
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         d = _dim(dim, self._data.ndim)
         if self._data.ndim == 0:
             raise np.exceptions.AxisError(f"dim={dim}: a 0-dimensional tensor has no dimensions")

@@ -16,7 +16,7 @@ COVERED = {
         minimum norm var std reshape flatten squeeze unsqueeze transpose permute softmax
         log_softmax add sub mul div neg save load set_num_threads get_num_threads Tensor
         FloatTensor DoubleTensor LongTensor IntTensor ByteTensor BoolTensor float32 float64
-        int64 int32 uint8 bool float double long""",
+        int64 int32 uint8 bool float double long Size""",
     ("torch.Tensor", "fastnn.Tensor"): """
         size shape dim ndim numel item tolist detach numpy backward grad requires_grad
         requires_grad_ retain_grad is_leaf grad_fn data dtype zero_ fill_ normal_ uniform_

@@ -302,3 +302,11 @@ def test_a_plain_pytorch_mlp_script_runs_with_its_imports_changed(tmp_path):
     if torch is not None:
         _, theirs = run(here)
         assert acc >= theirs - 0.08, (acc, theirs)
+
+
+def test_shape_prints_as_pytorchs_size():
+    x = fnn.zeros(2, 3)
+    assert x.shape == (2, 3) and x.size() == (2, 3) and isinstance(x.shape, tuple)
+    assert repr(x.shape) == "fastnn.Size([2, 3])" and x.shape.numel() == 6
+    if torch is not None:
+        assert repr(x.shape).replace("fastnn.", "torch.") == repr(torch.zeros(2, 3).shape)
