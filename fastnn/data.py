@@ -118,10 +118,14 @@ def _collate(samples):
         return tuple(_collate([s[i] for s in samples]) for i in range(len(first)))
     if isinstance(first, dict):
         return {k: _collate([s[k] for s in samples]) for k in first}
-    if isinstance(first, Tensor):
-        return Tensor._make(np.stack([s._data for s in samples]))
-    if isinstance(first, np.ndarray):
-        return Tensor._make(np.stack(samples))
+    if isinstance(first, (Tensor, np.ndarray)):
+        arrays = [s._data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
+        shapes = {a.shape for a in arrays}
+        if len(shapes) > 1:
+            raise ValueError(f"DataLoader: the samples of a batch must have one shape to be "
+                             f"stacked, got {sorted(shapes)} (pass collate_fn= to batch them "
+                             f"otherwise)")
+        return Tensor._make(np.stack(arrays))
     if isinstance(first, bool):
         return Tensor._make(np.asarray(samples, dtype=np.bool_))
     if isinstance(first, numbers.Integral):

@@ -310,3 +310,19 @@ def test_shape_prints_as_pytorchs_size():
     assert repr(x.shape) == "fastnn.Size([2, 3])" and x.shape.numel() == 6
     if torch is not None:
         assert repr(x.shape).replace("fastnn.", "torch.") == repr(torch.zeros(2, 3).shape)
+
+
+def test_samples_of_different_shapes_are_refused_with_a_message():
+    from fastnn.utils.data import DataLoader, Dataset
+
+    class Ragged(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return fnn.zeros(i + 1)
+
+    with pytest.raises(ValueError, match="one shape to be stacked"):
+        list(DataLoader(Ragged(), batch_size=2))
+    batches = list(DataLoader(Ragged(), batch_size=2, collate_fn=lambda s: [t.shape for t in s]))
+    assert batches == [[(1,), (2,)], [(3,), (4,)]]
