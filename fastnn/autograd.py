@@ -250,15 +250,8 @@ _post_backward_hooks = []
 
 def register_post_backward_hook(owner, method_name):
     """Run ``getattr(owner, method_name)()`` after every backward pass while
-    ``owner`` lives; returns a function that unregisters it."""
-    ref = weakref.ref(owner)
-    entry = (ref, method_name)
-    _post_backward_hooks.append(entry)
-
-    def remove():
-        if entry in _post_backward_hooks:
-            _post_backward_hooks.remove(entry)
-    return remove
+    ``owner`` lives."""
+    _post_backward_hooks.append((weakref.ref(owner), method_name))
 
 
 def _run_post_backward_hooks():

@@ -212,7 +212,8 @@ def predict_ch3(net, test_iter, n=6):
     titles = [true + "\n" + pred for true, pred in zip(trues, preds)]
     side = int(round((X[0].numel()) ** 0.5))
     axes = show_images(X[0:n].reshape((n, side, side)), 1, n, titles=titles[0:n])
-    _save(axes[0].figure if len(axes) else None, "predict_ch3.png")
+    if len(axes):
+        axes[0].figure.savefig(_figure_path("predict_ch3.png"), bbox_inches="tight")
     return preds[:n]
 
 
@@ -262,12 +263,6 @@ def _plt():
 def _figure_path(name):
     folder = os.environ.get("FASTNN_D2L_FIGURES")
     return os.path.join(folder, name) if folder else name
-
-
-def _save(fig, name):
-    if fig is not None:
-        fig.savefig(_figure_path(name) if not os.path.dirname(name) else name,
-                    bbox_inches="tight")
 
 
 def use_svg_display():

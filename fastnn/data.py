@@ -97,8 +97,6 @@ def _as_dataset(data):
     a lone array given as the dataset)."""
     if isinstance(data, TensorDataset):
         return data, False
-    if isinstance(data, Subset):
-        return data, False
     if isinstance(data, (tuple, list)) and data and \
             all(isinstance(a, (np.ndarray, Tensor)) for a in data):
         return TensorDataset(*data), False

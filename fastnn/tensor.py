@@ -326,14 +326,7 @@ def tensor(data, dtype=None, requires_grad=False):
 
 def _legacy(dtype, name):
     def make(*args):
-        if not args:
-            return _leaf(np.zeros(0, dtype), False)
-        if builtins.all(isinstance(a, numbers.Integral) and not isinstance(a, builtins.bool)
-                        for a in args):
-            return _leaf(np.zeros(args, dtype), False)      # a shape; PyTorch leaves it unset
-        if len(args) != 1:
-            raise TypeError(f"{name}(data) or {name}(*size): got {len(args)} arguments")
-        return _leaf(np.array(_to_array(args[0]), dtype=dtype, copy=True), False)
+        return Tensor(*args, dtype=dtype)
     make.__name__ = make.__qualname__ = name
     make.__doc__ = (f"{name}(data) copies data as {np.dtype(dtype).name}; {name}(*size) is a "
                     f"tensor of that shape (zeros here; PyTorch's is uninitialised). The legacy "

@@ -638,14 +638,13 @@ def _norm2(a, dim, keepdim):
         dims = tuple(sorted(_dim(d, A.ndim) for d in (dim if isinstance(dim, (tuple, list))
                                                       else (dim,))))
         r = np.sqrt(np.sum(A * A, axis=dims, keepdims=keepdim, dtype=A.dtype))
-    out = _make(np.asarray(r, dtype=A.dtype))
+    r = np.asarray(r, dtype=A.dtype)
     if not needs_grad(a):
-        return out
+        return _make(r)
     node = Norm2Backward((a,))
-    node.A, node.r = A, np.asarray(r)
+    node.A, node.r = A, r
     node.dims = dims if (dims is not None and not keepdim) else None
-    out._node, out.requires_grad = node, True
-    return out
+    return _make(r, node)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):

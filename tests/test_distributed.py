@@ -2,7 +2,6 @@
 this process (a world of one), and in worlds of 2 and 3 processes started
 with mpiexec (skipped, with the reason, where mpi4py or mpiexec is missing)."""
 import os
-import shutil
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ import pytest
 
 import fastnn as fnn
 from fastnn import data, distributed as dist, nn, optim
+from fastnn.bench.distributed import mpiexec
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -26,11 +26,6 @@ except ImportError:
     torch = None
 
 
-def mpiexec():
-    """The mpiexec beside this Python (the mpich wheel puts it in the venv),
-    else the one on PATH."""
-    here = shutil.which("mpiexec", path=os.path.dirname(sys.executable))
-    return here or shutil.which("mpiexec")
 
 
 needs_mpi = pytest.mark.skipif(not HAVE_MPI4PY or mpiexec() is None,

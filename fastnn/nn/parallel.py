@@ -51,7 +51,7 @@ class DistributedDataParallel(Module):
         self._pending = False
         self._check_same_model()
         self._broadcast_parameters()
-        self._unhook = register_post_backward_hook(self, "_average_gradients")
+        register_post_backward_hook(self, "_average_gradients")
 
     # ---- construction -----------------------------------------------------------
     def _params(self):
@@ -68,11 +68,8 @@ class DistributedDataParallel(Module):
                                  f"the same model")
 
     def _broadcast_parameters(self):
-        if dist.get_world_size() == 1:
-            return
-        comm = dist._world["comm"]
         for p in self.module.parameters():
-            comm.Bcast(p._data, root=0)
+            dist.broadcast(p._data, src=0)
 
     # ---- the forward and the gradients -----------------------------------------
     def forward(self, *args, **kwargs):
