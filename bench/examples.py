@@ -94,16 +94,38 @@ def main(argv=None):
     has_torch = common.optional("torch") is not None
     extra = ["--quick"] if a.quick else []
     results = []
-    for nt in a.threads:
-        print(f"{nt} thread(s), seeds 0..{a.seeds - 1}, {'--quick' if a.quick else 'full runs'}")
-        env = dict(os.environ, OMP_NUM_THREADS=str(nt), FASTNN_NUM_THREADS=str(nt),
-                   OPENBLAS_NUM_THREADS=str(nt), MKL_NUM_THREADS=str(nt))
-        with tempfile.TemporaryDirectory(prefix="fastnn-examples-") as out:     # the plots, discarded
-            results += measure(scripts, a.seeds, nt, extra, env, out, has_torch)
+    with tempfile.TemporaryDirectory(prefix="fastnn-fashion-") as stand_in:
+        data = fashion_mnist(stand_in)
+        for nt in a.threads:
+            results += measure_threads(nt, a, scripts, extra, has_torch)
     path = common.write_json("examples", {"machine": common.machine_info(), "quick": a.quick,
-                                          "results": results})
+                                          "data": data, "results": results})
     print(f"wrote {path}")
     return 0
+
+
+def fashion_mnist(stand_in):
+    """Where the scripts read Fashion-MNIST: the installed files, else
+    stand-in files of the same shape written to stand_in (said on stdout)."""
+    from fastnn import datasets
+    from fastnn.demo import synthetic_images
+    try:
+        data = f"Fashion-MNIST from {datasets.fashion_mnist_dir()}"
+    except datasets.DatasetNotFoundError:
+        datasets.save_fashion_mnist(stand_in, *synthetic_images())
+        os.environ["FASTNN_DATA"] = stand_in
+        data = "stand-in images of Fashion-MNIST's shape (the data set is not installed)"
+    print(f"data: {data}")
+    return data
+
+
+def measure_threads(nt, a, scripts, extra, has_torch):
+    """Every script at nt threads for each library; the rows for the JSON."""
+    print(f"{nt} thread(s), seeds 0..{a.seeds - 1}, {'--quick' if a.quick else 'full runs'}")
+    env = dict(os.environ, OMP_NUM_THREADS=str(nt), FASTNN_NUM_THREADS=str(nt),
+               OPENBLAS_NUM_THREADS=str(nt), MKL_NUM_THREADS=str(nt))
+    with tempfile.TemporaryDirectory(prefix="fastnn-examples-") as out:     # the plots, discarded
+        return measure(scripts, a.seeds, nt, extra, env, out, has_torch)
 
 
 def measure(scripts, seeds, nt, extra, env, out, has_torch):

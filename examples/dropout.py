@@ -2,9 +2,10 @@
 1, then the MLP 784-256-256-10 with dropout 0.2 and 0.5 after each hidden
 ReLU, SGD lr 0.5, from scratch (a Net class) and concise (nn.Dropout)."""
 import fastnn as torch
+from fastnn import d2l
 from fastnn import nn, optim
 
-from _common import args, fashion_mnist, train_ch3
+from _common import args
 
 a = args(__doc__)
 torch.manual_seed(a.seed)
@@ -52,7 +53,7 @@ class Net(nn.Module):
 
 num_epochs = 10 if not a.quick else 2
 lr, batch_size = 0.5, 256
-train_iter, test_iter = fashion_mnist(a.quick, batch_size, seed=a.seed)
+train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size, n_train=a.n_train, n_test=a.n_test)
 loss = nn.CrossEntropyLoss()
 results = {}
 for name, net in (("scratch", Net(num_inputs, num_outputs, num_hiddens1, num_hiddens2)),
@@ -60,7 +61,7 @@ for name, net in (("scratch", Net(num_inputs, num_outputs, num_hiddens1, num_hid
                                             nn.Dropout(dropout1), nn.Linear(num_hiddens1, num_hiddens2),
                                             nn.ReLU(), nn.Dropout(dropout2), nn.Linear(num_hiddens2, 10)))):
     net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
-    h = train_ch3(net, train_iter, test_iter, loss, num_epochs, optim.SGD(net.parameters(), lr=lr))
+    h = d2l.train_ch3(net, train_iter, test_iter, loss, num_epochs, optim.SGD(net.parameters(), lr=lr))
     results[name] = h
     print(f"[{name}] train loss {h['loss'][-1]:.4f}, train acc {h['accuracy'][-1]:.4f}, "
           f"test acc {h['val_accuracy'][-1]:.4f}")

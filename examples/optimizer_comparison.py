@@ -5,13 +5,14 @@ curves."""
 import copy
 
 import fastnn as torch
+from fastnn import d2l
 from fastnn import nn, optim
 
-from _common import args, fashion_mnist
+from _common import args
 
 a = args(__doc__)
 torch.manual_seed(a.seed)
-train_iter, test_iter = fashion_mnist(a.quick, batch_size=256, seed=a.seed)
+train_iter, test_iter = d2l.load_data_fashion_mnist(256, n_train=a.n_train, n_test=a.n_test)
 epochs = 5 if not a.quick else 2
 base = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 start = copy.deepcopy(base.state_dict())

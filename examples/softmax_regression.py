@@ -3,15 +3,16 @@
 and concise (nn.Flatten + nn.Linear, nn.CrossEntropyLoss, optim.SGD,
 d2l's train_ch3)."""
 import fastnn as torch
+from fastnn import d2l
 from fastnn import nn, optim
 
-from _common import args, fashion_mnist, train_ch3
+from _common import args
 
 a = args(__doc__)
 torch.manual_seed(a.seed)
 batch_size, lr = 256, 0.1
 num_epochs = 10 if not a.quick else 2
-train_iter, test_iter = fashion_mnist(a.quick, batch_size, seed=a.seed)
+train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size, n_train=a.n_train, n_test=a.n_test)
 
 # ---- from scratch
 num_inputs, num_outputs = 784, 10
@@ -63,7 +64,7 @@ scratch_acc = test_acc
 # ---- concise
 net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
 net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
-history = train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(), num_epochs,
+history = d2l.train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(), num_epochs,
                     optim.SGD(net.parameters(), lr=lr))
 for e, (l, acc, vacc) in enumerate(zip(history["loss"], history["accuracy"], history["val_accuracy"])):
     print(f"[concise] epoch {e + 1}: loss {l:.4f}, train acc {acc:.4f}, test acc {vacc:.4f}")

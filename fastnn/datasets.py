@@ -78,7 +78,10 @@ def read_idx(path, magic, ndim):
     return np.frombuffer(data, dtype=np.uint8).reshape(dims).copy()
 
 
-def _fashion_dir(root):
+def fashion_mnist_dir(root=None):
+    """The folder holding Fashion-MNIST's four files: root, then
+    $FASTNN_DATA, then the Debian package's folder. Raises
+    DatasetNotFoundError (where it looked, how to install) when none has them."""
     tried = []
     for d in (root, os.environ.get("FASTNN_DATA"), DEFAULT_DIR):
         if not d:
@@ -94,7 +97,7 @@ def load_fashion_mnist(root=None):
     """((X_train, y_train), (X_test, y_test)): uint8 images (60000×28×28 and
     10000×28×28) and int64 labels in [0, 10). Checks magic numbers, sizes and
     that images and labels agree in count."""
-    d = _fashion_dir(root)
+    d = fashion_mnist_dir(root)
     out = []
     for split in ("train", "test"):
         img_path = os.path.join(d, FASHION_MNIST_FILES[f"{split}_images"])
@@ -110,6 +113,24 @@ def load_fashion_mnist(root=None):
             raise ValueError(f"{lab_path}: label {int(y.max())} is not a Fashion-MNIST class (0-9)")
         out.append((X, y))
     return tuple(out)
+
+
+def save_fashion_mnist(folder, train, test):
+    """Write ((X_train, y_train), (X_test, y_test)) -- uint8 images N×28×28
+    and labels in [0, 10) -- as the four gzipped IDX files of Fashion-MNIST
+    in folder (created if needed): what load_fashion_mnist(folder) reads
+    back. For stand-in data sets in tests and benchmarks."""
+    os.makedirs(folder, exist_ok=True)
+    for split, (X, y) in (("train", train), ("test", test)):
+        X, y = np.asarray(X), np.asarray(y)
+        if X.dtype != np.uint8 or X.ndim != 3 or X.shape[1:] != (28, 28):
+            raise ValueError(f"{split} images must be uint8 N×28×28, got {X.dtype} {X.shape}")
+        if y.shape != (X.shape[0],) or (y.size and not 0 <= y.min() <= y.max() < 10):
+            raise ValueError(f"{split} labels must be {X.shape[0]} classes in [0, 10)")
+        for kind, magic, a in (("images", 0x803, X), ("labels", 0x801, y.astype(np.uint8))):
+            header = struct.pack(">I" + "I" * a.ndim, magic, *a.shape)
+            with gzip.open(os.path.join(folder, FASHION_MNIST_FILES[f"{split}_{kind}"]), "wb") as f:
+                f.write(header + np.ascontiguousarray(a).tobytes())
 
 
 def _rng(seed):

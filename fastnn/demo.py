@@ -11,14 +11,15 @@ from fastnn import data, datasets, distributed, nn, optim, train
 
 
 def synthetic_images(n_train=60000, n_test=10000, seed=0):
-    """Ten classes of 28×28 uint8 'images': a random prototype per class plus
-    noise, shaped like Fashion-MNIST (a stand-in, not a benchmark)."""
+    """Ten classes of 28×28 uint8 'images' shaped like Fashion-MNIST: a
+    random prototype per class (bright pixels on a dark background, as the
+    garments are) plus Gaussian noise. A stand-in, not a benchmark."""
     rng = np.random.default_rng(seed)
-    protos = rng.integers(0, 256, (10, 28, 28)).astype(np.float32)
+    protos = rng.integers(0, 256, (10, 28, 28)) * (rng.random((10, 28, 28)) < 0.5)
 
     def draw(n):
         y = rng.integers(0, 10, n)
-        X = protos[y] * 0.35 + rng.normal(128 * 0.65, 60, (n, 28, 28))
+        X = protos[y] * 0.6 + rng.normal(0, 50, (n, 28, 28))
         return np.clip(X, 0, 255).astype(np.uint8), y.astype(np.int64)
     return draw(n_train), draw(n_test)
 

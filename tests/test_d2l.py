@@ -1,10 +1,8 @@
 """fastnn.d2l: d2l.torch's helpers with d2l's signatures, and two chapters'
 code run with only their imports changed. Fashion-MNIST is stood in for by
 small IDX files written here (no download, no installed data needed)."""
-import gzip
 import inspect
 import os
-import struct
 import subprocess
 import sys
 
@@ -13,6 +11,7 @@ import pytest
 
 import fastnn as fnn
 from fastnn import d2l, datasets
+from fastnn.demo import synthetic_images
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -46,25 +45,11 @@ def test_signatures_are_d2ls(name):
     assert params[:len(want)] == want, params
 
 
-def write_fashion_like(folder, n_train=3000, n_test=500, seed=0):
-    """Ten classes of 28×28 'images' (a prototype per class plus noise) as
-    the four gzipped IDX files of Fashion-MNIST."""
-    rng = np.random.default_rng(seed)
-    protos = rng.integers(0, 256, (10, 28, 28)).astype(np.float32)
-    for name, n in (("train", n_train), ("t10k", n_test)):
-        y = rng.integers(0, 10, n).astype(np.uint8)
-        X = np.clip(protos[y] * 0.35 + rng.normal(83, 60, (n, 28, 28)), 0, 255).astype(np.uint8)
-        with gzip.open(os.path.join(folder, f"{name}-images-idx3-ubyte.gz"), "wb") as f:
-            f.write(struct.pack(">IIII", 0x803, n, 28, 28) + X.tobytes())
-        with gzip.open(os.path.join(folder, f"{name}-labels-idx1-ubyte.gz"), "wb") as f:
-            f.write(struct.pack(">II", 0x801, n) + y.tobytes())
-
-
 @pytest.fixture
 def fashion(tmp_path, monkeypatch):
     folder = tmp_path / "fashion"
     folder.mkdir()
-    write_fashion_like(str(folder))
+    datasets.save_fashion_mnist(str(folder), *synthetic_images(3000, 500))
     monkeypatch.setenv("FASTNN_DATA", str(folder))
     monkeypatch.setenv("FASTNN_D2L_FIGURES", str(tmp_path))
     return tmp_path
@@ -165,3 +150,72 @@ def test_a_chapters_code_runs_with_its_imports_changed(script, fashion):
     acc = float(out.stdout.split("test accuracy ")[1].split()[0])
     assert acc > 0.7                                           # ten classes: chance is 0.1
     assert os.path.getsize(fashion / "animator.png") > 1000
+
+
+D2L_ON_PYTORCH = '''"""d2l.torch for this folder: fastnn.d2l's helpers on PyTorch."""
+import torch
+from fastnn import d2l as _d2l
+from fastnn.d2l import *  # noqa: F401,F403
+_d2l.use(torch)
+__getattr__ = _d2l.__getattr__
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", ["d2l_softmax_scratch.py", "d2l_mlp_concise.py"])
+def test_the_chapters_pytorch_code_runs_on_these_helpers(script, fashion):
+    """The chapter's code, unchanged, on PyTorch with fastnn.d2l standing in
+    for the d2l package (use(torch)): the helpers do d2l's work there too."""
+    pytest.importorskip("torch", reason="PyTorch is not installed")
+    pytest.importorskip("matplotlib", reason="the chapters draw with matplotlib")
+    (fashion / "d2l").mkdir()
+    (fashion / "d2l" / "__init__.py").write_text("")
+    (fashion / "d2l" / "torch.py").write_text(D2L_ON_PYTORCH)
+    with open(os.path.join(HERE, "scripts", script)) as f:
+        (fashion / script).write_text(f.read())
+    out = subprocess.run([sys.executable, script], capture_output=True, text=True,
+                         timeout=600, cwd=str(fashion), env=dict(os.environ))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert float(out.stdout.split("test accuracy ")[1].split()[0]) > 0.7
+    assert os.path.getsize(fashion / "animator.png") > 1000
+
+
+def test_use_switches_the_tensor_library(fashion):
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    with pytest.raises(TypeError, match="library"):
+        d2l.use(np)
+    assert d2l.use(torch) is fnn
+    try:
+        X, y = next(iter(d2l.load_data_fashion_mnist(16, n_train=40, n_test=20)[0]))
+        assert isinstance(X, torch.Tensor) and X.shape == (16, 1, 28, 28) and y.dtype == torch.int64
+        Xs, ys = d2l.synthetic_data(torch.tensor([2.0, -3.4]), 4.2, 10)
+        assert isinstance(Xs, torch.Tensor) and ys.shape == (10, 1)
+        net = torch.nn.Linear(2, 1)
+        assert 0 <= d2l.evaluate_loss(net, d2l.load_array((Xs, ys), 5), torch.nn.MSELoss(reduction="none"))
+    finally:
+        assert d2l.use(fnn) is torch
+    X, _ = next(iter(d2l.load_data_fashion_mnist(16, n_train=40)[0]))
+    assert isinstance(X, fnn.Tensor)
+    with pytest.raises(ValueError, match="n_train"):
+        d2l.load_data_fashion_mnist(16, n_train=0)
+
+
+def test_train_ch3_returns_the_epochs_and_warns_short_of_d2ls_bounds(fashion):
+    pytest.importorskip("matplotlib", reason="the Animator draws with matplotlib")
+    fnn.manual_seed(0)
+    net = fnn.nn.Sequential(fnn.nn.Flatten(), fnn.nn.Linear(784, 10))
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256, n_train=512, n_test=256)
+    opt = fnn.optim.SGD(net.parameters(), lr=0.1)
+    sched = fnn.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    with pytest.warns(UserWarning, match="sanity bounds"):    # two small epochs cannot reach them
+        h = d2l.train_ch3(net, train_iter, test_iter, fnn.nn.CrossEntropyLoss(), 2, opt,
+                          scheduler=sched)
+    assert h["lr"] == [0.1, 0.05] and len(h["loss"]) == 2
+    assert h["val_accuracy"][-1] == d2l.evaluate_accuracy(net, test_iter)
+    # a mean-reduced loss is counted per sample, as reduction="none" is
+    fnn.manual_seed(1)
+    Xb, yb = next(iter(train_iter))
+    loss_none = float(fnn.nn.CrossEntropyLoss(reduction="none")(net(Xb), yb).mean())
+    one = d2l.load_array((Xb, yb), 256, is_train=False)
+    got = d2l.train_epoch_ch3(net, one, fnn.nn.CrossEntropyLoss(), lambda n: None)
+    assert abs(got[0] - loss_none) < 1e-6

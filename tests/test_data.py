@@ -52,6 +52,25 @@ def test_load_fashion_mnist_from_environment(tmp_path, monkeypatch):
     assert X.shape[0] == 12
 
 
+def test_save_fashion_mnist_writes_what_load_reads(tmp_path, monkeypatch):
+    """save_fashion_mnist writes the four IDX files (read back bit for bit,
+    found through fashion_mnist_dir) and refuses arrays of the wrong kind."""
+    rng = np.random.default_rng(1)
+    train = (rng.integers(0, 256, (7, 28, 28)).astype(np.uint8), rng.integers(0, 10, 7))
+    test = (rng.integers(0, 256, (3, 28, 28)).astype(np.uint8), rng.integers(0, 10, 3))
+    folder = str(tmp_path / "made")
+    datasets.save_fashion_mnist(folder, train, test)
+    monkeypatch.setenv("FASTNN_DATA", folder)
+    assert datasets.fashion_mnist_dir() == folder
+    for (X, y), (X2, y2) in zip((train, test), datasets.load_fashion_mnist()):
+        np.testing.assert_array_equal(X, X2)
+        np.testing.assert_array_equal(y, y2)
+    with pytest.raises(ValueError, match="train images must be uint8"):
+        datasets.save_fashion_mnist(folder, (train[0].astype(np.float32), train[1]), test)
+    with pytest.raises(ValueError, match="test labels must be 3 classes"):
+        datasets.save_fashion_mnist(folder, train, (test[0], np.array([0, 1, 10])))
+
+
 def test_missing_data_says_where_and_how(tmp_path, monkeypatch):
     monkeypatch.delenv("FASTNN_DATA", raising=False)
     monkeypatch.setattr(datasets, "DEFAULT_DIR", str(tmp_path / "none"))
