@@ -130,6 +130,8 @@ limits = Extension("fastnn.bench._limits", sources=["bench/_limits.c"])
 setup(
     packages=find_packages(include=["fastnn", "fastnn.*"]) + ["fastnn.bench"],
     package_dir={"fastnn.bench": "bench"},
+    # type information for checkers (PEP 561): the marker and the extension's stub
+    package_data={"fastnn": ["py.typed", "_C.pyi"]},
     ext_modules=cythonize(
         [kernels, limits],
         compiler_directives={

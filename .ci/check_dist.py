@@ -56,6 +56,8 @@ def check_wheel(tree, wheel, tmp):
             if not any(n.startswith(ext) and n.endswith(".so") for n in names):
                 problems.append(f"extension {ext}*.so is missing")
         problems += [f"build source shipped: {n}" for n in names if n.endswith(BUILD_SOURCES)]
+        problems += [f"type information missing: {n}" for n in ("fastnn/py.typed", "fastnn/_C.pyi")
+                     if n not in names]
         for n in names:
             if n.endswith(".so") or ".so." in n:
                 problems += elf_problems(n, z.read(n), tmp)

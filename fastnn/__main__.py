@@ -1,14 +1,20 @@
 """Command line: ``python -m fastnn info | demo | bench``."""
+from __future__ import annotations
+
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 
 import fastnn
 from fastnn import ops
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
-def _self_check():
+
+def _self_check() -> tuple[NDArray[Any], float]:
     """One small fused linear layer against numpy; returns the max abs error."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((5, 7)).astype(np.float32)
@@ -19,7 +25,14 @@ def _self_check():
     return y, float(np.max(np.abs(y - ref)))
 
 
-def cmd_info(args):
+def cmd_info(args: argparse.Namespace) -> int:
+    """``info``: build facts (SIMD path, OpenMP, threads) and a quick self-check.
+
+    Returns
+    -------
+    int
+        The exit status: 0 when the self-check's error is below 1e-5, else 1.
+    """
     for key, value in fastnn.info().items():
         print(f"{key:15s} {value}")
     y, err = _self_check()
@@ -27,19 +40,47 @@ def cmd_info(args):
     return 0 if err < 1e-5 else 1
 
 
-def cmd_demo(args):
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``demo``: train the chapters' MLP on Fashion-MNIST (fastnn.demo.run).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+    """
     from fastnn import demo
     demo.run(epochs=args.epochs, root=args.data, threads=args.threads, out=args.out,
              progress=not args.no_progress)
     return 0
 
 
-def cmd_bench(args, rest):
-    from fastnn.bench import run
-    return run.main(rest)
+def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
+    """``bench``: the benchmark suite, with the arguments that follow.
+
+    Returns
+    -------
+    int
+        The suite's exit status.
+    """
+    # (type: ignore: setup.py installs bench/ as fastnn.bench; the checkout has no fastnn/bench)
+    from fastnn.bench import run  # type: ignore[import-not-found]
+    status: int = run.main(rest)
+    return status
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line ``python -m fastnn info | demo | bench``.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default sys.argv[1:]).
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
     parser = argparse.ArgumentParser(prog="python -m fastnn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="build facts (SIMD path, OpenMP, threads) and a quick self-check")

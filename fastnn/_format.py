@@ -16,9 +16,15 @@ lines of 80 characters):
   for a leaf that requires grad; an empty tensor shows ``size=`` unless it is
   1-D, and its dtype unless float32.
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
 
@@ -26,7 +32,7 @@ PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
 class _Formatter:
     """Picks one format for all the values shown, from those values."""
 
-    def __init__(self, values):
+    def __init__(self, values: npt.NDArray[Any]) -> None:
         self.floating = values.dtype.kind == "f"
         self.int_mode, self.sci_mode, self.width = True, False, 1
         flat = values.reshape(-1)
@@ -51,7 +57,8 @@ class _Formatter:
                 text = f"{v:.{PRECISION}f}"
             self.width = max(self.width, len(text))
 
-    def format(self, v):
+    def format(self, v: Any) -> str:
+        """`v` (a Python number) as text, right-aligned to the common width."""
         if not self.floating:
             text = str(v)
         elif self.sci_mode:
@@ -63,7 +70,7 @@ class _Formatter:
         return text.rjust(self.width)
 
 
-def _summarized(a):
+def _summarized(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """The values a summarized print shows (the edge items of every dim)."""
     if a.ndim == 0:
         return a
@@ -75,7 +82,7 @@ def _summarized(a):
     return np.stack([_summarized(a[i]) for i in rows])
 
 
-def _vector(a, indent, summarize, fmt):
+def _vector(a: npt.NDArray[Any], indent: int, summarize: bool, fmt: _Formatter) -> str:
     per_line = max(1, (LINEWIDTH - indent) // (fmt.width + 2))
     if summarize and a.shape[0] > 2 * EDGEITEMS:
         items = ([fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."] +
@@ -86,7 +93,7 @@ def _vector(a, indent, summarize, fmt):
     return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
 
-def _nested(a, indent, summarize, fmt):
+def _nested(a: npt.NDArray[Any], indent: int, summarize: bool, fmt: _Formatter) -> str:
     if a.ndim == 0:
         return fmt.format(a.item())
     if a.ndim == 1:
@@ -100,7 +107,7 @@ def _nested(a, indent, summarize, fmt):
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
 
 
-def _with_suffixes(text, suffixes, indent):
+def _with_suffixes(text: str, suffixes: list[str], indent: int) -> str:
     out = [text]
     last = len(text) - text.rfind("\n") + 1
     for s in suffixes:
@@ -113,12 +120,27 @@ def _with_suffixes(text, suffixes, indent):
     return "".join(out) + ")"
 
 
-def tensor_repr(a, grad_fn=None, requires_grad=False):
-    """``tensor(...)`` for array `a`: grad_fn the name of the node that made
-    it (or None), requires_grad for a leaf that requires grad."""
+def tensor_repr(a: npt.NDArray[Any], grad_fn: Optional[str] = None,
+                requires_grad: bool = False) -> str:
+    """``tensor(...)`` for array `a`, as PyTorch prints a tensor.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        The values, any shape; bool, integer or float dtype.
+    grad_fn : str or None
+        The name of the node that made the tensor (``'MulBackward0'``), or None.
+    requires_grad : bool
+        True for a leaf that requires grad (shown only when grad_fn is None).
+
+    Returns
+    -------
+    str
+        The text, lines of at most 80 characters where the values allow it.
+    """
     prefix = "tensor("
     indent = len(prefix)
-    suffixes = []
+    suffixes: list[str] = []
     dtype_name = f"dtype=fastnn.{a.dtype.name if a.dtype != np.bool_ else 'bool'}"
     if a.size == 0:
         if a.ndim != 1:

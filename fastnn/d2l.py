@@ -35,17 +35,30 @@ The tensor library: the helpers make their tensors and loaders with fastnn
 unless ``use(torch)`` hands them PyTorch; then the same chapter code runs on
 PyTorch with these helpers, without the d2l package (how the examples are
 run beside PyTorch).
+
+Types: the helpers take and give the tensors, models and loaders of the
+library in use (fastnn's, or PyTorch's after ``use(torch)``), so their
+annotations say ``Any`` where such an object goes in or out.
 """
+from __future__ import annotations
+
+import atexit
 import importlib
 import os
 import time
 import types
 import warnings
+import weakref
+from typing import (TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, SupportsFloat,
+                    Union)
 
 import numpy as np
 
 from . import data, datasets
 from .train import History
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = ["use", "synthetic_data", "linreg", "squared_loss", "sgd", "load_array",
            "load_data_fashion_mnist", "get_fashion_mnist_labels", "get_dataloader_workers",
@@ -54,7 +67,7 @@ __all__ = ["use", "synthetic_data", "linreg", "squared_loss", "sgd", "load_array
            "set_axes", "use_svg_display", "show_images"]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name == "plt":             # d2l.plt: matplotlib.pyplot, loaded on first use
         from .plot import _pyplot
         return _pyplot()
@@ -63,14 +76,32 @@ def __getattr__(name):
 
 # ---- the tensor library ---------------------------------------------------------------
 
-_library = None                        # set by use(); None: fastnn
+_library: Optional[types.ModuleType] = None        # set by use(); None: fastnn
 
 
-def use(library):
-    """Make the helpers work with ``library``: the ``fastnn`` module (the
-    default) or ``torch`` (PyTorch itself). The tensors and loaders they
-    create, and the ``no_grad``, ``nn.Module`` and ``optim.Optimizer`` they
-    use, come from it. Returns the library used before."""
+def use(library: types.ModuleType) -> types.ModuleType:
+    """Make the helpers work with ``library``: the ``fastnn`` module (the default) or ``torch``.
+
+    ``torch`` is PyTorch itself. The tensors and loaders they create, and the
+    ``no_grad``, ``nn.Module`` and ``optim.Optimizer`` they use, come from
+    it. Returns the library used before.
+
+    Parameters
+    ----------
+    library : module
+        ``fastnn`` or ``torch``.
+
+    Returns
+    -------
+    module
+        The library the helpers used before.
+
+    Raises
+    ------
+    TypeError
+        When library is not a module with ``nn``, ``optim``, ``no_grad``,
+        ``utils`` and ``from_numpy``.
+    """
     if not isinstance(library, types.ModuleType) or not all(
             hasattr(library, name) for name in ("nn", "optim", "no_grad", "utils", "from_numpy")):
         raise TypeError(f"library must be the fastnn or torch module, got {library!r}")
@@ -79,20 +110,37 @@ def use(library):
     return before
 
 
-def _torch():
+def _torch() -> types.ModuleType:
     """The tensor library the helpers use (fastnn unless use() said otherwise)."""
     return _library if _library is not None else importlib.import_module(__package__)
 
 
-def _uses_fastnn():
+def _uses_fastnn() -> bool:
     return _library is None or _library.__name__ == __package__
 
 
 # ---- linear regression -------------------------------------------------------------
 
-def synthetic_data(w, b, num_examples):
-    """y = Xw + b + noise: X (num_examples, len(w)) from N(0, 1), noise
-    N(0, 0.01²); returns (X, y) with y shaped (num_examples, 1)."""
+def synthetic_data(w: Any, b: float, num_examples: int) -> tuple[Any, Any]:
+    """y = Xw + b + noise, as d2l's: X from N(0, 1), noise N(0, 0.01²).
+
+    X (num_examples, len(w)) from N(0, 1), noise N(0, 0.01²); returns (X, y)
+    with y shaped (num_examples, 1).
+
+    Parameters
+    ----------
+    w : Tensor or list of float
+        The true weights, d of them (their dtype is X's).
+    b : float
+        The true bias.
+    num_examples : int
+        The number of samples n.
+
+    Returns
+    -------
+    (X, y)
+        Tensors of shape (n, d) and (n, 1).
+    """
     torch = _torch()
     w = w if isinstance(w, torch.Tensor) else torch.tensor(w)
     X = torch.normal(0, 1, (num_examples, len(w)), dtype=w.dtype)
@@ -101,46 +149,114 @@ def synthetic_data(w, b, num_examples):
     return X, y.reshape((-1, 1))
 
 
-def linreg(X, w, b):
-    """The linear regression model Xw + b."""
+def linreg(X: Any, w: Any, b: Any) -> Any:
+    """The linear regression model Xw + b.
+
+    Parameters
+    ----------
+    X : Tensor
+        Inputs (n, d).
+    w : Tensor
+        Weights (d, 1) or (d,).
+    b : Tensor or float
+        Bias.
+
+    Returns
+    -------
+    Tensor
+        Xw + b: (n, 1) (or (n,) for weights (d,)).
+    """
     return _torch().matmul(X, w) + b
 
 
-def squared_loss(y_hat, y):
-    """(ŷ − y)² / 2, elementwise (y reshaped like ŷ)."""
+def squared_loss(y_hat: Any, y: Any) -> Any:
+    """(ŷ − y)² / 2, elementwise (y reshaped like ŷ).
+
+    Parameters
+    ----------
+    y_hat : Tensor
+        Predictions, any shape.
+    y : Tensor
+        Targets, as many elements.
+
+    Returns
+    -------
+    Tensor
+        The shape of y_hat.
+    """
     return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
 
 
-def sgd(params, lr, batch_size):
-    """Minibatch SGD on the parameters' gradients, which it then zeroes."""
+def sgd(params: Iterable[Any], lr: float, batch_size: int) -> None:
+    """Minibatch SGD on the parameters' gradients, which it then zeroes.
+
+    ``param -= lr * param.grad / batch_size`` under no_grad, for each one.
+
+    Parameters
+    ----------
+    params : iterable of Tensor
+        Leaf tensors with gradients.
+    lr : float
+        The learning rate.
+    batch_size : int
+        The divisor of the gradients (they are sums over the batch).
+    """
     with _torch().no_grad():
         for param in params:
             param -= lr * param.grad / batch_size
             param.grad.zero_()
 
 
-def load_array(data_arrays, batch_size, is_train=True):
-    """A DataLoader over the tensors in data_arrays (shuffled when is_train)."""
+def load_array(data_arrays: Sequence[Any], batch_size: int, is_train: bool = True) -> Any:
+    """A DataLoader over the tensors in data_arrays (shuffled when is_train).
+
+    Parameters
+    ----------
+    data_arrays : sequence of Tensor
+        Tensors sharing their first dimension, e.g. (X, y).
+    batch_size : int
+        Samples per batch.
+    is_train : bool
+        Shuffle every epoch.
+
+    Returns
+    -------
+    DataLoader
+        The library's: batches are tuples of one Tensor per array.
+    """
     utils = _torch().utils.data
     return utils.DataLoader(utils.TensorDataset(*data_arrays), batch_size, shuffle=is_train)
 
 
 # ---- Fashion-MNIST ------------------------------------------------------------------
 
-def get_dataloader_workers():
-    """d2l's number of loader processes; fastnn's loader gathers a batch in
-    one kernel call in this process, so 0."""
+def get_dataloader_workers() -> int:
+    """d2l's number of loader processes: 0.
+
+    fastnn's loader gathers a batch in one kernel call in this process, so 0.
+    """
     return 0
 
 
-def get_fashion_mnist_labels(labels):
-    """Text labels of Fashion-MNIST class numbers."""
+def get_fashion_mnist_labels(labels: Any) -> list[str]:
+    """Text labels of Fashion-MNIST class numbers.
+
+    Parameters
+    ----------
+    labels : Tensor, array or list of int
+        Class numbers in [0, 10) (a fastnn or PyTorch tensor, any shape).
+
+    Returns
+    -------
+    list of str
+        One name per label.
+    """
     if hasattr(labels, "numpy"):                    # a fastnn or PyTorch tensor
         labels = labels.numpy()
     return datasets.get_fashion_mnist_labels(labels)
 
 
-def _resize(images, size):
+def _resize(images: NDArray[np.uint8], size: Any) -> NDArray[np.uint8]:    # int or (h, w)
     """Bilinear resize of uint8 images (N, H, W) to (N, h, w), rounded back
     to uint8 (pixel centres aligned, as image libraries do)."""
     h, w = (size, size) if np.isscalar(size) else tuple(size)
@@ -159,12 +275,44 @@ def _resize(images, size):
     return out
 
 
-def load_data_fashion_mnist(batch_size, resize=None, root=None, *, n_train=None, n_test=None):
-    """(train_iter, test_iter) over Fashion-MNIST: images (B, 1, 28, 28)
-    float32 in [0, 1] (or resize × resize), int64 labels; the training
-    batches shuffled. Reads the files on disk (see fastnn.datasets): raises
-    DatasetNotFoundError saying how to install them. n_train, n_test: keep
-    only the first images of each part (quick runs)."""
+def load_data_fashion_mnist(batch_size: int, resize: Optional[Union[int, tuple[int, int]]] = None,
+                            root: Optional[Union[str, os.PathLike[str]]] = None, *,
+                            n_train: Optional[int] = None,
+                            n_test: Optional[int] = None) -> tuple[Any, Any]:
+    """(train_iter, test_iter) over Fashion-MNIST, as d2l's (offline).
+
+    Images (B, 1, 28, 28) float32 in [0, 1] (or resize × resize), int64
+    labels; the training batches shuffled. Reads the files on disk (see
+    fastnn.datasets): raises DatasetNotFoundError saying how to install
+    them. n_train, n_test: keep only the first images of each part (quick
+    runs). ``resize`` resizes bilinearly once, up front (not torchvision's
+    antialiased resize: values differ in the last bits).
+
+    Parameters
+    ----------
+    batch_size : int
+        Samples per batch.
+    resize : int or (int, int), optional
+        The images' new size (h = w for an int).
+    root : str or os.PathLike, optional
+        fastnn's own: the folder of the four IDX files (else $FASTNN_DATA,
+        then the Debian package's folder).
+    n_train, n_test : int, optional
+        fastnn's own: keep only the first images of each part.
+
+    Returns
+    -------
+    (train_iter, test_iter)
+        DataLoaders of the library in use; batches (X, y): float32 (B, 1,
+        28, 28) (or (B, 1, h, w)) in [0, 1], int64 (B,).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        When the files are not on disk (says how to install them).
+    ValueError
+        When n_train or n_test is not a positive int, or a file is damaged.
+    """
     for name, v in (("n_train", n_train), ("n_test", n_test)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
             raise ValueError(f"{name} must be a positive int or None, got {v!r}")
@@ -187,31 +335,67 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, *, n_train=None,
 # ---- softmax regression: training and evaluation ------------------------------------
 
 class Accumulator:
-    """Sums over n variables."""
+    """Sums over n variables.
 
-    def __init__(self, n):
+    Parameters
+    ----------
+    n : int
+        The number of sums.
+    """
+
+    def __init__(self, n: int) -> None:
         self.data = [0.0] * n
 
-    def add(self, *args):
+    def add(self, *args: SupportsFloat) -> None:
+        """Add one value (a number or one-element tensor) to each sum, in order."""
         self.data = [a + float(b) for a, b in zip(self.data, args)]
 
-    def reset(self):
+    def reset(self) -> None:
+        """Every sum back to 0."""
         self.data = [0.0] * len(self.data)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: int) -> float:
         return self.data[idx]
 
 
-def accuracy(y_hat, y):
-    """The number of correct predictions (class scores → argmax)."""
+def accuracy(y_hat: Any, y: Any) -> float:
+    """The number of correct predictions (class scores → argmax).
+
+    Parameters
+    ----------
+    y_hat : Tensor
+        Class scores (n, classes), or predicted classes (n,).
+    y : Tensor
+        True classes (n,), int64.
+
+    Returns
+    -------
+    float
+        The count of correct predictions (not a fraction).
+    """
     if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(axis=1)
     cmp = y_hat.type(y.dtype) == y
     return float(cmp.type(y.dtype).sum())
 
 
-def evaluate_accuracy(net, data_iter):
-    """The accuracy of net over a dataset."""
+def evaluate_accuracy(net: Callable[[Any], Any], data_iter: Iterable[Any]) -> float:
+    """The accuracy of net over a dataset.
+
+    A Module is put in eval mode first (and left so); runs under no_grad.
+
+    Parameters
+    ----------
+    net : Module or callable
+        Maps X to class scores (n, classes).
+    data_iter : iterable of (X, y)
+        The batches.
+
+    Returns
+    -------
+    float
+        The fraction of correct predictions.
+    """
     torch = _torch()
     if isinstance(net, torch.nn.Module):
         net.eval()
@@ -222,12 +406,32 @@ def evaluate_accuracy(net, data_iter):
     return metric[0] / metric[1]
 
 
-def train_epoch_ch3(net, train_iter, loss, updater):
-    """One epoch; returns (mean training loss, training accuracy). updater:
-    an Optimizer (the loss's mean is backpropagated) or a function of the
-    batch size (its sum is, as in the from-scratch code). loss may return
-    one value per sample (reduction="none", as the chapters use) or their
-    mean."""
+def train_epoch_ch3(net: Callable[[Any], Any], train_iter: Iterable[Any],
+                    loss: Callable[[Any, Any], Any],
+                    updater: Union[Any, Callable[[int], None]]) -> tuple[float, float]:
+    """One epoch; returns (mean training loss, training accuracy).
+
+    updater: an Optimizer (the loss's mean is backpropagated) or a function
+    of the batch size (its sum is, as in the from-scratch code). loss may
+    return one value per sample (reduction="none", as the chapters use) or
+    their mean.
+
+    Parameters
+    ----------
+    net : Module or callable
+        Maps X to class scores; a Module is put in train mode.
+    train_iter : iterable of (X, y)
+        The batches.
+    loss : callable
+        ``loss(y_hat, y)``: per-sample losses (n,) or their mean.
+    updater : Optimizer or callable
+        An Optimizer of the library in use, or ``updater(batch_size)``.
+
+    Returns
+    -------
+    (float, float)
+        The mean training loss and the training accuracy (a fraction).
+    """
     torch = _torch()
     if isinstance(net, torch.nn.Module):
         net.train()
@@ -247,15 +451,48 @@ def train_epoch_ch3(net, train_iter, loss, updater):
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
-def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, *, scheduler=None):
-    """Train for num_epochs, drawing train loss, train and test accuracy in
-    an Animator. Returns a fastnn.train.History of the epochs (loss,
-    accuracy, val_accuracy, lr, seconds); scheduler, if given, is stepped
-    after each epoch. Warns when the final epoch misses d2l's sanity bounds
-    (train loss < 0.5, accuracies > 0.7)."""
+def train_ch3(net: Callable[[Any], Any], train_iter: Iterable[Any], test_iter: Iterable[Any],
+              loss: Callable[[Any, Any], Any], num_epochs: int,
+              updater: Union[Any, Callable[[int], None]], *,
+              scheduler: Optional[Any] = None) -> History:
+    """Train for num_epochs, drawing train loss, train and test accuracy in an Animator.
+
+    Returns a fastnn.train.History of the epochs (loss, accuracy,
+    val_accuracy, lr, seconds); scheduler, if given, is stepped after each
+    epoch. Warns when the final epoch misses d2l's sanity bounds (train loss
+    < 0.5, accuracies > 0.7). Without a display the figure is saved as
+    ``animator.png`` (see Animator).
+
+    Parameters
+    ----------
+    net : Module or callable
+        Maps X to class scores (n, classes).
+    train_iter, test_iter : iterable of (X, y)
+        The training and test batches.
+    loss : callable
+        ``loss(y_hat, y)``: per-sample losses or their mean.
+    num_epochs : int
+        The number of epochs.
+    updater : Optimizer or callable
+        An Optimizer, or ``updater(batch_size)`` (see train_epoch_ch3).
+    scheduler : LRScheduler, optional
+        fastnn's own: stepped after each epoch.
+
+    Returns
+    -------
+    History
+        One record per epoch: loss, accuracy, val_accuracy (the test
+        accuracy), lr (the Optimizer's first group's; None for a function),
+        seconds. (d2l returns None.)
+
+    Warns
+    -----
+    UserWarning
+        When the final epoch misses d2l's bounds (d2l asserts them).
+    """
     animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=[0.3, 0.9],
                         legend=["train loss", "train acc", "test acc"])
-    epochs = []
+    epochs: list[dict[str, Any]] = []
     for epoch in range(num_epochs):
         start = time.perf_counter()
         groups = getattr(updater, "param_groups", None)
@@ -276,9 +513,26 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater, *, schedule
     return History(epochs)
 
 
-def predict_ch3(net, test_iter, n=6):
-    """Predict the first n images of the test set and show them with their
-    true and predicted labels."""
+def predict_ch3(net: Callable[[Any], Any], test_iter: Iterable[Any], n: int = 6) -> list[str]:
+    """Predict the first n images of the test set; show them with true and predicted labels.
+
+    The figure is saved as ``predict_ch3.png`` (in $FASTNN_D2L_FIGURES when
+    set).
+
+    Parameters
+    ----------
+    net : Module or callable
+        Maps images to class scores.
+    test_iter : iterable of (X, y)
+        Its first batch is used: square images (B, 1, s, s) or (B, s·s).
+    n : int
+        The number of images shown.
+
+    Returns
+    -------
+    list of str
+        The predicted labels of the n images.
+    """
     for X, y in test_iter:
         break
     trues = get_fashion_mnist_labels(y)
@@ -291,8 +545,26 @@ def predict_ch3(net, test_iter, n=6):
     return preds[:n]
 
 
-def evaluate_loss(net, data_iter, loss):
-    """The mean loss of net over a dataset."""
+def evaluate_loss(net: Callable[[Any], Any], data_iter: Iterable[Any],
+                  loss: Callable[[Any, Any], Any]) -> float:
+    """The mean loss of net over a dataset.
+
+    Runs under no_grad; y is reshaped like the output.
+
+    Parameters
+    ----------
+    net : Module or callable
+        Maps X to outputs.
+    data_iter : iterable of (X, y)
+        The batches.
+    loss : callable
+        ``loss(out, y)``: per-element losses (reduction="none").
+
+    Returns
+    -------
+    float
+        The mean over all elements.
+    """
     metric = Accumulator(2)
     with _torch().no_grad():
         for X, y in data_iter:
@@ -304,42 +576,48 @@ def evaluate_loss(net, data_iter, loss):
 
 
 class Timer:
-    """Record running times."""
+    """Record running times (started on creation)."""
 
-    def __init__(self):
-        self.times = []
+    def __init__(self) -> None:
+        self.times: list[float] = []
         self.start()
 
-    def start(self):
+    def start(self) -> None:
+        """Start the timer."""
         self.tik = time.time()
 
-    def stop(self):
+    def stop(self) -> float:
+        """Stop the timer, record the time and return it (seconds)."""
         self.times.append(time.time() - self.tik)
         return self.times[-1]
 
-    def avg(self):
+    def avg(self) -> float:
+        """The mean of the recorded times."""
         return sum(self.times) / len(self.times)
 
-    def sum(self):
+    def sum(self) -> float:
+        """The total of the recorded times."""
         return sum(self.times)
 
-    def cumsum(self):
-        return np.array(self.times).cumsum().tolist()
+    def cumsum(self) -> list[float]:
+        """The running totals of the recorded times."""
+        totals: list[float] = np.array(self.times).cumsum().tolist()
+        return totals
 
 
 # ---- plots ------------------------------------------------------------------------------
 
-def _plt():
+def _plt() -> Any:
     from .plot import _pyplot
     return _pyplot()
 
 
-def _figure_path(name):
+def _figure_path(name: str) -> str:
     folder = os.environ.get("FASTNN_D2L_FIGURES")
     return os.path.join(folder, name) if folder else name
 
 
-def use_svg_display():
+def use_svg_display() -> None:
     """SVG figures in a Jupyter notebook; nothing elsewhere."""
     try:
         from matplotlib_inline import backend_inline
@@ -348,14 +626,36 @@ def use_svg_display():
         pass
 
 
-def set_figsize(figsize=(3.5, 2.5)):
-    """The default size of new figures."""
+def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+    """The default size of new figures.
+
+    Parameters
+    ----------
+    figsize : (float, float)
+        Width and height in inches.
+    """
     use_svg_display()
     _plt().rcParams["figure.figsize"] = figsize
 
 
-def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
-    """Labels, limits, scales and legend of matplotlib axes."""
+def set_axes(axes: Any, xlabel: Optional[str], ylabel: Optional[str],
+             xlim: Optional[Sequence[float]], ylim: Optional[Sequence[float]], xscale: str,
+             yscale: str, legend: Optional[Sequence[str]]) -> None:
+    """Labels, limits, scales and legend of matplotlib axes.
+
+    Parameters
+    ----------
+    axes : matplotlib.axes.Axes
+        The axes to set.
+    xlabel, ylabel : str or None
+        The axes' labels.
+    xlim, ylim : (float, float) or None
+        The axes' limits.
+    xscale, yscale : str
+        "linear", "log", ...
+    legend : list of str or None
+        The curves' names.
+    """
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_xscale(xscale)
@@ -367,21 +667,51 @@ def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
     axes.grid()
 
 
-def _plain(v):
+def _plain(v: Any) -> Any:
     return v.detach().numpy() if hasattr(v, "detach") and hasattr(v, "numpy") else v
 
 
-def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
-         xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"), figsize=(3.5, 2.5),
-         axes=None):
-    """Plot one or several curves (lists of values or tensors) on axes (the
-    current ones by default)."""
+def plot(X: Any, Y: Any = None, xlabel: Optional[str] = None, ylabel: Optional[str] = None,
+         legend: Optional[Sequence[str]] = None, xlim: Optional[Sequence[float]] = None,
+         ylim: Optional[Sequence[float]] = None, xscale: str = "linear",
+         yscale: str = "linear", fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+         figsize: tuple[float, float] = (3.5, 2.5), axes: Any = None) -> Any:
+    """Plot one or several curves (lists of values or tensors) on axes.
+
+    The current axes by default.
+
+    Parameters
+    ----------
+    X : list, array or Tensor, or a list of them
+        The x values (one curve's, or one per curve); the y values when Y is None.
+    Y : list, array or Tensor, or a list of them, optional
+        The y values, one curve's or one per curve.
+    xlabel, ylabel : str, optional
+        The axes' labels.
+    legend : list of str, optional
+        The curves' names.
+    xlim, ylim : (float, float), optional
+        The axes' limits.
+    xscale, yscale : str
+        "linear", "log", ...
+    fmts : sequence of str
+        The curves' matplotlib formats, in turn.
+    figsize : (float, float)
+        The figure's size in inches.
+    axes : matplotlib.axes.Axes, optional
+        Where to draw (default the current axes).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     if legend is None:
         legend = []
     set_figsize(figsize)
     axes = axes if axes else _plt().gca()
 
-    def has_one_axis(X):
+    def has_one_axis(X: Any) -> bool:
         return (hasattr(X, "ndim") and X.ndim == 1 or isinstance(X, list)
                 and not hasattr(X[0], "__len__"))
 
@@ -407,13 +737,45 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
 
 
 class Animator:
-    """Curves drawn point by point during training (d2l's live plot). With
-    no display it saves the figure after each add: ``path`` (default
-    animator.png, in $FASTNN_D2L_FIGURES when set)."""
+    """Curves drawn point by point during training (d2l's live plot).
 
-    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
-                 xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"), nrows=1,
-                 ncols=1, figsize=(3.5, 2.5), path=None):
+    With no display it saves the figure to ``path`` (default animator.png,
+    in $FASTNN_D2L_FIGURES when set): at the first add, then at most once
+    a second (drawing and saving take ~0.2 s, as long as a short epoch),
+    always at a point that reaches the end of ``xlim`` (the last epoch of
+    d2l's training loops), at ``save()``, and when the program ends.
+
+    Parameters
+    ----------
+    xlabel, ylabel : str, optional
+        The axes' labels.
+    legend : list of str, optional
+        The curves' names.
+    xlim, ylim : (float, float), optional
+        The axes' limits.
+    xscale, yscale : str
+        "linear", "log", ...
+    fmts : sequence of str
+        The curves' matplotlib formats, in turn.
+    nrows, ncols : int
+        The grid of axes (the curves are drawn on the first).
+    figsize : (float, float)
+        The figure's size in inches.
+    path : str, optional
+        fastnn's own: the PNG written.
+    """
+
+    SAVE_EVERY_S = 1.0          # seconds between two saves while points arrive
+
+    X: Optional[list[list[float]]]
+    Y: Optional[list[list[float]]]
+
+    def __init__(self, xlabel: Optional[str] = None, ylabel: Optional[str] = None,
+                 legend: Optional[Sequence[str]] = None, xlim: Optional[Sequence[float]] = None,
+                 ylim: Optional[Sequence[float]] = None, xscale: str = "linear",
+                 yscale: str = "linear", fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+                 nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (3.5, 2.5),
+                 path: Optional[str] = None) -> None:
         if legend is None:
             legend = []
         use_svg_display()
@@ -421,13 +783,28 @@ class Animator:
         self.fig, self.axes = plt.subplots(nrows, ncols, figsize=figsize)
         if nrows * ncols == 1:
             self.axes = [self.axes]
-        self.config_axes = lambda: set_axes(self.axes[0], xlabel, ylabel, xlim, ylim, xscale,
-                                            yscale, legend)
+        self.config_axes: Callable[[], None] = lambda: set_axes(
+            self.axes[0], xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
         self.X, self.Y, self.fmts = None, None, fmts
         self.path = path or _figure_path("animator.png")
+        self.x_end = float(xlim[1]) if xlim is not None else None
+        self.saved_at: Optional[float] = None
+        self.pending = False
+        _unsaved_animators.add(self)
 
-    def add(self, x, y):
-        """Add one point to each curve (y a number or one value per curve)."""
+    def add(self, x: Any, y: Any) -> None:
+        """Add one point to each curve (y a number or one value per curve).
+
+        Then redraw and save the figure to ``path`` when it is time (see
+        the class).
+
+        Parameters
+        ----------
+        x : float or sequence of float
+            The x of the points (one for all curves, or one per curve).
+        y : float or sequence of float
+            One value per curve (None skips that curve's point).
+        """
         if not hasattr(y, "__len__"):
             y = [y]
         n = len(y)
@@ -437,19 +814,58 @@ class Animator:
             self.X = [[] for _ in range(n)]
         if not self.Y:
             self.Y = [[] for _ in range(n)]
+        reaches_end = False
         for i, (a, b) in enumerate(zip(x, y)):
             if a is not None and b is not None:
                 self.X[i].append(float(a))
                 self.Y[i].append(float(b))
+                reaches_end = reaches_end or (self.x_end is not None and float(a) >= self.x_end)
+        self.pending = True
+        if (self.saved_at is None or reaches_end
+                or time.perf_counter() - self.saved_at >= self.SAVE_EVERY_S):
+            self.save()
+
+    def save(self) -> None:
+        """Draw the curves and write the figure to ``path`` now."""
         self.axes[0].cla()
-        for x, y, fmt in zip(self.X, self.Y, self.fmts):
+        for x, y, fmt in zip(self.X or [], self.Y or [], self.fmts):
             self.axes[0].plot(x, y, fmt)
         self.config_axes()
         self.fig.savefig(self.path, bbox_inches="tight")
+        self.saved_at, self.pending = time.perf_counter(), False
 
 
-def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
-    """A grid of images with optional titles; returns the axes."""
+_unsaved_animators: "weakref.WeakSet[Animator]" = weakref.WeakSet()
+
+
+@atexit.register
+def _save_pending_animators() -> None:
+    """At exit, write the figures that have points not saved yet."""
+    for animator in list(_unsaved_animators):
+        if animator.pending:
+            animator.save()
+
+
+def show_images(imgs: Any, num_rows: int, num_cols: int,
+                titles: Optional[Sequence[str]] = None, scale: float = 1.5) -> NDArray[Any]:
+    """A grid of images with optional titles; returns the axes.
+
+    Parameters
+    ----------
+    imgs : Tensor, array or list of images
+        Images (N, H, W) (or (N, H, W, C)), fastnn or PyTorch tensors or arrays.
+    num_rows, num_cols : int
+        The grid.
+    titles : list of str, optional
+        One title per image.
+    scale : float
+        Inches per image.
+
+    Returns
+    -------
+    numpy.ndarray
+        The matplotlib axes, flattened (num_rows · num_cols,).
+    """
     plt = _plt()
     figsize = (num_cols * scale, num_rows * scale)
     _, axes = plt.subplots(num_rows, num_cols, figsize=figsize)

@@ -7,10 +7,23 @@ d2l's Animator does; plot_functions draws curves such as activations and
 their derivatives; show_images draws a grid of images with titles (the
 prediction grid). Each saves a PNG when given `path` and returns the figure.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
+
 import numpy as np
 
+if TYPE_CHECKING:
+    import os
 
-def _pyplot():
+    from numpy.typing import ArrayLike
+
+    from .train import History
+
+    _Path = Union[str, "os.PathLike[str]"]
+
+
+def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
@@ -25,14 +38,41 @@ def _pyplot():
     return plt
 
 
-def _finish(fig, path, dpi):
+def _finish(fig: Any, path: Optional[_Path], dpi: float) -> Any:
     if path is not None:
         fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return fig
 
 
-def plot_history(history, path=None, title=None, dpi=100):
-    """Train loss, train accuracy and test (validation) accuracy per epoch."""
+def plot_history(history: History, path: Optional[_Path] = None, title: Optional[str] = None,
+                 dpi: float = 100) -> Any:
+    """Train loss, train accuracy and test (validation) accuracy per epoch.
+
+    As d2l's Animator draws them; a curve whose figure some epoch lacks is
+    left out.
+
+    Parameters
+    ----------
+    history : History
+        What fastnn.train.fit returned (its ``loss``, ``accuracy`` and
+        ``val_accuracy``).
+    path : str or os.PathLike, optional
+        Save the figure there as a PNG.
+    title : str, optional
+        The figure's title.
+    dpi : float
+        The PNG's resolution.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    ImportError
+        Without matplotlib (says how to install it).
+    """
     plt = _pyplot()
     epochs = np.arange(1, len(history) + 1)
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
@@ -50,8 +90,37 @@ def plot_history(history, path=None, title=None, dpi=100):
     return _finish(fig, path, dpi)
 
 
-def plot_functions(x, curves, path=None, xlabel="x", ylabel=None, title=None, dpi=100):
-    """One line per entry of `curves` (label -> values over x)."""
+def plot_functions(x: ArrayLike, curves: Mapping[str, ArrayLike], path: Optional[_Path] = None,
+                   xlabel: str = "x", ylabel: Optional[str] = None, title: Optional[str] = None,
+                   dpi: float = 100) -> Any:
+    """One line per entry of `curves` (label -> values over x).
+
+    Parameters
+    ----------
+    x : array_like
+        The x values, n of them (flattened).
+    curves : dict
+        Label to y values (n of them, flattened): an activation and its
+        derivative, for instance.
+    path : str or os.PathLike, optional
+        Save the figure there as a PNG.
+    xlabel : str
+        The x axis's label.
+    ylabel, title : str, optional
+        The y axis's label and the title.
+    dpi : float
+        The PNG's resolution.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    ImportError
+        Without matplotlib.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     xs = np.asarray(x).ravel()
@@ -67,8 +136,39 @@ def plot_functions(x, curves, path=None, xlabel="x", ylabel=None, title=None, dp
     return _finish(fig, path, dpi)
 
 
-def show_images(images, labels=None, nrows=None, ncols=8, path=None, scale=1.5, dpi=100):
-    """A grid of grayscale images (N×H×W) with optional titles."""
+def show_images(images: ArrayLike, labels: Optional[Sequence[object]] = None,
+                nrows: Optional[int] = None, ncols: int = 8, path: Optional[_Path] = None,
+                scale: float = 1.5, dpi: float = 100) -> Any:
+    """A grid of grayscale images (N×H×W) with optional titles.
+
+    Parameters
+    ----------
+    images : array_like
+        N images (N, H, W) (any shape whose last two dimensions are H, W),
+        or one (H, W); any dtype matplotlib shows in gray.
+    labels : sequence, optional
+        One title per image (shown with str()).
+    nrows : int, optional
+        Rows of the grid (default: as many as the images need).
+    ncols : int
+        Columns of the grid (at most N).
+    path : str or os.PathLike, optional
+        Save the figure there as a PNG.
+    scale : float
+        Inches per image.
+    dpi : float
+        The PNG's resolution.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    ImportError
+        Without matplotlib.
+    """
     plt = _pyplot()
     imgs = np.asarray(images)
     if imgs.ndim == 2:

@@ -5,9 +5,10 @@ fastnn with PyTorch's parameters (names and defaults, compared with
 and its object has a Python signature), and TORCH_NAMES.md is this list as a
 table (``python -m fastnn.torch_coverage > TORCH_NAMES.md``).
 """
+from __future__ import annotations
 
 # (PyTorch module, fastnn module) -> names fastnn has under the same name
-COVERED = {
+COVERED: dict[tuple[str, str], str] = {
     ("torch", "fastnn"): """
         tensor as_tensor from_numpy zeros ones zeros_like ones_like full full_like empty randn
         rand randint randn_like rand_like normal arange linspace eye manual_seed no_grad
@@ -49,7 +50,7 @@ COVERED = {
 
 # PyTorch parameters that fastnn does not take, and why (the conformance test
 # skips exactly these).
-IGNORED_PARAMETERS = {
+IGNORED_PARAMETERS: dict[str, str] = {
     "out": "results are new tensors (no out= buffers in the Tensor API)",
     "size_average": "deprecated in PyTorch; use reduction=",
     "reduce": "deprecated in PyTorch; use reduction=",
@@ -68,7 +69,7 @@ IGNORED_PARAMETERS = {
 }
 
 # Parameters whose default differs in form only.
-SAME_MEANING_DEFAULTS = {
+SAME_MEANING_DEFAULTS: dict[tuple[str, str, str], str] = {
     ("torch.utils.data", "random_split", "generator"):
         "PyTorch's default is its global generator object; fastnn's None means its own "
         "global generator (fastnn.manual_seed)",
@@ -76,7 +77,7 @@ SAME_MEANING_DEFAULTS = {
 
 # Covered names whose parameters differ from PyTorch's by design (the
 # conformance test checks only that they exist).
-SIGNATURE_DIFFERS = {
+SIGNATURE_DIFFERS: dict[str, str] = {
     "torch.distributed": "MPI under the hood: no process groups, async ops or devices; "
                          "all_reduce(array, op='sum'|'mean'|'max') takes the array first and the "
                          "op as a string; all_gather_object(obj) returns the list",
@@ -86,7 +87,7 @@ SIGNATURE_DIFFERS = {
 }
 
 # Names a learner may meet that fastnn does not have (yet), and why.
-NOT_COVERED = {
+NOT_COVERED: dict[str, str] = {
     "torch.nn.Conv2d, MaxPool2d, BatchNorm1d/2d, LayerNorm, Embedding, RNN, LSTM, GRU":
         "beyond the linear-network and MLP chapters fastnn is made for",
     "torch.Tensor.cuda, torch.device('cuda'), .to(device)": "fastnn runs on the CPU ('cpu' is accepted)",
@@ -106,13 +107,25 @@ NOT_COVERED = {
 }
 
 
-def covered():
-    """[(torch module, fastnn module, name)] of every covered name."""
+def covered() -> list[tuple[str, str, str]]:
+    """[(torch module, fastnn module, name)] of every covered name.
+
+    Returns
+    -------
+    list of (str, str, str)
+        E.g. ``("torch.nn", "fastnn.nn", "Linear")``, in COVERED's order.
+    """
     return [(t, f, name) for (t, f), names in COVERED.items() for name in names.split()]
 
 
-def table():
-    """TORCH_NAMES.md: the covered names by module and what is not covered."""
+def table() -> str:
+    """TORCH_NAMES.md: the covered names by module and what is not covered.
+
+    Returns
+    -------
+    str
+        The Markdown text, ending with a newline.
+    """
     lines = ["# PyTorch names in fastnn", "",
              "Generated from `fastnn/torch_coverage.py` (`python -m fastnn.torch_coverage > "
              "TORCH_NAMES.md`); the conformance test checks each covered name against PyTorch's "

@@ -219,3 +219,32 @@ def test_train_ch3_returns_the_epochs_and_warns_short_of_d2ls_bounds(fashion):
     one = d2l.load_array((Xb, yb), 256, is_train=False)
     got = d2l.train_epoch_ch3(net, one, fnn.nn.CrossEntropyLoss(), lambda n: None)
     assert abs(got[0] - loss_none) < 1e-6
+
+
+def test_animator_saves_first_then_at_most_once_a_second_the_end_and_at_exit(tmp_path):
+    """Drawing a PNG costs about as much as a short epoch: the Animator saves
+    its first point, then only when a second has passed, at the end of
+    xlim, at save() and when the program ends."""
+    pytest.importorskip("matplotlib", reason="the Animator draws with matplotlib")
+    script = tmp_path / "anim.py"
+    png = tmp_path / "a.png"
+    script.write_text(f"""
+import os
+from fastnn import d2l
+a = d2l.Animator(xlim=[1, 4], path={str(png)!r})
+a.SAVE_EVERY_S = 3600
+a.add(1, (0.5, 0.6))
+assert os.path.exists({str(png)!r}) and not a.pending
+os.unlink({str(png)!r})
+a.add(2, (0.4, 0.7))
+assert not os.path.exists({str(png)!r}) and a.pending     # within the second: not drawn
+a.add(4, (0.3, 0.8))
+assert os.path.exists({str(png)!r}) and not a.pending     # the end of xlim
+os.unlink({str(png)!r})
+a.add(3, (0.2, 0.9))                                       # before the end: pending
+assert a.pending and not os.path.exists({str(png)!r})
+print("pending at exit")
+""")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "pending at exit" in out.stdout, out.stderr[-2000:]
+    assert png.stat().st_size > 1000                       # written when the program ended

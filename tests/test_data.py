@@ -77,6 +77,8 @@ def test_missing_data_says_where_and_how(tmp_path, monkeypatch):
     with pytest.raises(datasets.DatasetNotFoundError, match="apt-get install dataset-fashion-mnist") as e:
         datasets.load_fashion_mnist(str(tmp_path))
     assert str(tmp_path) in str(e.value)
+    with pytest.raises(datasets.DatasetNotFoundError, match=str(tmp_path)):      # a pathlib.Path too
+        datasets.load_fashion_mnist(tmp_path)
 
 
 @pytest.mark.parametrize("damage,pattern", [

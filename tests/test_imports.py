@@ -1,6 +1,10 @@
 """fastnn's Python modules import each other without cycles: every import
 statement (at module level or inside a function) is an edge of a graph over
-the package's .py modules, and that graph must have no cycle."""
+the package's .py modules, and that graph must have no cycle.
+
+Imports inside an ``if TYPE_CHECKING:`` block are not edges: that block is
+never executed (it is read by type checkers only), so a type-only import may
+name a module that imports this one."""
 import ast
 import os
 
@@ -37,14 +41,35 @@ def is_extension(dotted):
     return any(f.startswith(parts[-1] + ".") and f.endswith((".so", ".pyd")) for f in names)
 
 
+def is_type_checking(test):
+    """True for the test of an ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)."""
+    return ((isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or
+            (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+
+
+def executed_nodes(tree):
+    """Every node of `tree` except those in the body of an ``if
+    TYPE_CHECKING:`` block (its ``else`` branch is executed and kept)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and is_type_checking(node.test):
+            stack.append(node.test)
+            stack.extend(node.orelse)
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+
+
 def imported_modules(name, path, mods):
     """The package modules that `name`'s import statements name. `from P
     import x` is an edge to P.x when that is a module, else to P (x is a name
-    in P); extension modules (fastnn._C) are not in the graph."""
+    in P); extension modules (fastnn._C) are not in the graph. Imports under
+    ``if TYPE_CHECKING:`` are left out: they never run."""
     is_pkg = path.endswith("__init__.py")
     here = name.split(".") if is_pkg else name.split(".")[:-1]
     out = set()
-    for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+    for node in executed_nodes(ast.parse(open(path, encoding="utf-8").read())):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names if a.name in mods)
         elif isinstance(node, ast.ImportFrom):
@@ -98,6 +123,24 @@ def test_the_walker_sees_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_type_checking_imports_are_not_edges():
+    """An import under ``if TYPE_CHECKING:`` is never executed, so it closes no
+    cycle; the imports of its ``else`` branch and outside it still count."""
+    tree = ast.parse("import os\n"
+                     "from typing import TYPE_CHECKING\n"
+                     "import typing\n"
+                     "if TYPE_CHECKING:\n"
+                     "    import json\n"
+                     "else:\n"
+                     "    import csv\n"
+                     "if typing.TYPE_CHECKING:\n"
+                     "    import abc\n"
+                     "def f():\n"
+                     "    import re\n")
+    names = {a.name for n in executed_nodes(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert names == {"os", "typing", "csv", "re"}
 
 
 def test_the_graph_has_the_known_edges():

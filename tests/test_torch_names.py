@@ -141,6 +141,7 @@ OPS = [  # (name, extra arguments) applied as torch.name(x, *args) and x.name(*a
     ("pow", (3,)), ("square", ()), ("sqrt", ()), ("exp", ()), ("log", ()), ("abs", ()),
     ("clamp", (0.3, 0.8)), ("sum", ()), ("sum", (1,)), ("mean", (0,)), ("norm", ()),
     ("norm", (1,)), ("norm", (2, 1)), ("norm", (3,)), ("norm", (float("inf"),)),
+    ("norm", (float("inf"), 1)), ("norm", (float("inf"), (0, 1))), ("norm", (float("inf"), (1, 0), True)),
     ("var", ()), ("var", (1,)), ("std", ()), ("std", (0,)), ("min", ()), ("max", ()),
     ("softmax", (1,)), ("log_softmax", (1,)),
 ]

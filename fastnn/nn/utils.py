@@ -1,6 +1,9 @@
 """fastnn.nn.utils: gradient clipping, and parameters as one vector (as
 torch.nn.utils)."""
+from __future__ import annotations
+
 import math
+from typing import Iterable, List, Union
 
 import numpy as np
 
@@ -8,16 +11,45 @@ from .. import _C
 from ..tensor import Tensor
 
 
-def _grads(parameters):
+def _grads(parameters: Union[Tensor, Iterable[Tensor]]) -> List[Tensor]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters: Union[Tensor, Iterable[Tensor]], max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
     """Scale all gradients together so that their joint norm is at most
     max_norm; returns the norm before clipping (a 0-d tensor). The 2-norm is
-    one deterministic kernel pass over every gradient."""
+    one deterministic kernel pass over every gradient.
+
+    The gradients are multiplied in place by max_norm / (norm + 1e-6) when
+    that is below 1; parameters without a gradient are skipped.
+
+    Parameters
+    ----------
+    parameters : Tensor or iterable of Tensor
+        The parameters whose ``.grad`` to clip (e.g. ``model.parameters()``).
+    max_norm : float
+        The largest joint norm allowed.
+    norm_type : float, default 2.0
+        The order p of the norm (Σ |g|^p)^(1/p); ``inf`` for the largest
+        absolute value.
+    error_if_nonfinite : bool, default False
+        Raise when the norm is NaN or infinite (else the gradients are
+        scaled by whatever that gives).
+
+    Returns
+    -------
+    Tensor
+        The joint norm before clipping, a 0-d tensor of the gradients' dtype
+        (float32 0 when no parameter has a gradient).
+
+    Raises
+    ------
+    RuntimeError
+        With error_if_nonfinite, if the norm is not finite.
+    """
     grads = _grads(parameters)
     if not grads:
         return Tensor._make(np.zeros((), np.float32))
@@ -37,16 +69,43 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor._make(np.asarray(total, dtype=grads[0]._data.dtype))
 
 
-def clip_grad_value_(parameters, clip_value):
-    """Clamp every gradient element to [−clip_value, clip_value] in place."""
+def clip_grad_value_(parameters: Union[Tensor, Iterable[Tensor]], clip_value: float) -> None:
+    """Clamp every gradient element to [−clip_value, clip_value] in place.
+
+    Parameters
+    ----------
+    parameters : Tensor or iterable of Tensor
+        The parameters whose ``.grad`` to clamp; those without one are
+        skipped.
+    clip_value : float
+        The largest absolute value allowed.
+    """
     for g in _grads(parameters):
         np.clip(g._data, -clip_value, clip_value, out=g._data)
 
 
-def parameters_to_vector(parameters):
+def parameters_to_vector(parameters: Union[Tensor, Iterable[Tensor]]) -> Tensor:
     """Every parameter's values, flattened and concatenated in order, as one
     1-D tensor (a copy; as torch.nn.utils.parameters_to_vector, but no
-    gradient flows back through it)."""
+    gradient flows back through it).
+
+    Parameters
+    ----------
+    parameters : Tensor or iterable of Tensor
+        The parameters, e.g. ``model.parameters()``.
+
+    Returns
+    -------
+    Tensor
+        1-D, of as many elements as the parameters hold together.
+
+    Raises
+    ------
+    ValueError
+        If there are no parameters.
+    TypeError
+        If an element is not a fastnn.Tensor.
+    """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     if not params:
         raise ValueError("parameters_to_vector: no parameters given")
@@ -56,9 +115,26 @@ def parameters_to_vector(parameters):
     return Tensor._make(np.concatenate([p._data.reshape(-1) for p in params]))
 
 
-def vector_to_parameters(vec, parameters):
+def vector_to_parameters(vec: Tensor, parameters: Union[Tensor, Iterable[Tensor]]) -> None:
     """Copy the consecutive pieces of the 1-D tensor `vec` into the
-    parameters (in order, each its own number of elements), in place."""
+    parameters (in order, each its own number of elements), in place.
+
+    Parameters
+    ----------
+    vec : Tensor
+        1-D, of as many elements as the parameters hold together (as
+        parameters_to_vector makes it).
+    parameters : Tensor or iterable of Tensor
+        The parameters to write, e.g. ``model.parameters()``.
+
+    Raises
+    ------
+    TypeError
+        If `vec` is not a 1-D fastnn.Tensor, or a value cannot be cast to
+        its parameter's dtype (same-kind casting).
+    ValueError
+        If the element counts differ.
+    """
     if not isinstance(vec, Tensor) or vec.ndim != 1:
         raise TypeError("vec must be a 1-D fastnn.Tensor")
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)

@@ -1,7 +1,11 @@
 """Optimizer base class: parameter groups, per-parameter state, zero_grad,
 state_dict / load_state_dict and add_param_group, as torch.optim.Optimizer."""
+from __future__ import annotations
+
 import copy
 import math
+from typing import (TYPE_CHECKING, Any, Callable, ClassVar, Dict, Iterable, Iterator, Mapping,
+                    Optional, Tuple, TypeVar, Union, cast)
 
 import numpy as np
 
@@ -9,9 +13,21 @@ from .. import _C, arena
 from ..autograd import enable_grad, no_grad, zero_grads
 from ..tensor import Tensor
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from ..nn.module import Parameter
+
+#: What an optimizer takes as ``params``: tensors, or parameter groups (dicts
+#: with a ``"params"`` entry and options that override the defaults).
+ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
+#: A state buffer an optimizer keeps per parameter: (name in the state, initial value).
+_Slot = Optional[Tuple[str, float]]
+_T = TypeVar("_T")
+
 
 class _Required:
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<required parameter>"
 
 
@@ -19,18 +35,53 @@ required = _Required()
 
 
 class Optimizer:
-    """Base of the optimizers: ``params`` is an iterable of tensors or of
-    dicts (parameter groups with their own options)."""
+    """Base of the optimizers: parameter groups, per-parameter state, as torch.optim.Optimizer.
 
-    def __init__(self, params, defaults):
+    ``params`` is an iterable of tensors or of dicts (parameter groups with
+    their own options).
+
+    Parameters
+    ----------
+    params : iterable of Tensor, or iterable of dict
+        The leaf tensors to optimize, or parameter groups: dicts with a
+        ``"params"`` entry (a Tensor or an iterable of them) and any options
+        that override ``defaults`` for that group.
+    defaults : dict
+        Each option's value for the groups that do not set it; an entry whose
+        value is ``required`` must be given by every group.
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        The groups, each with its ``"params"`` (a list of Tensors) and every option.
+    state : dict
+        Per parameter (a Tensor), its state entries by name: numpy arrays of
+        the parameter's shape and dtype (``exp_avg``, ``momentum_buffer``, ...)
+        and numbers (``step``).
+    defaults : dict
+        The options given to the constructor.
+
+    Raises
+    ------
+    TypeError
+        When ``params`` is a Tensor, a string or not iterable, or holds
+        something other than Tensors.
+    ValueError
+        When ``params`` is empty, holds a non-leaf Tensor, or the same
+        Tensor twice.
+    """
+
+    _flat: dict[int, _FlatGroup]
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
-        self.state = {}
-        self.param_groups = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
         self._flat = {}          # id(group) -> _FlatGroup of its span of the arena
         if isinstance(params, (Tensor, str, bytes)) or not hasattr(params, "__iter__"):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
-        groups = list(params)
+        groups: list[Any] = list(params)        # checked by add_param_group
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -38,8 +89,25 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
-    def add_param_group(self, param_group):
-        """Add a group (a dict with 'params' and any options to override)."""
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group (a dict with 'params' and any options to override).
+
+        Parameters
+        ----------
+        param_group : dict
+            ``"params"``: a Tensor or an iterable of leaf Tensors; any other
+            entry overrides the optimizer's default for this group (the
+            options it does not set take the defaults).
+
+        Raises
+        ------
+        TypeError
+            When ``param_group`` is not a dict, or its params are not Tensors.
+        ValueError
+            When it has no ``"params"``, holds a non-leaf Tensor, a parameter
+            already in a group (or twice), misses a required option, or an
+            option fails the optimizer's checks.
+        """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
         if "params" not in param_group:
@@ -67,22 +135,56 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
-    def _check_group(self, group):
+    def _check_group(self, group: dict[str, Any]) -> None:
         """Validate a group's options (each optimizer checks its own)."""
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of every parameter, as torch.optim.Optimizer.zero_grad.
+
+        Parameters
+        ----------
+        set_to_none : bool
+            True: drop each ``.grad`` (None until the next backward); False:
+            fill it with zeros.
+        """
         zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient (after the
-        check_finite test of each group); returns closure() if given.
+    def step(self, closure: Optional[Callable[[], _T]] = None) -> Optional[_T]:
+        """One update of every parameter that has a gradient.
+
+        The update comes after the check_finite test of each group; returns
+        closure() if given.
 
         A group whose parameters all have a gradient and form one span of
         the parameter arena (a model's parameters, in order) is updated by one
         kernel call over the span, its state kept in flat buffers of which
         each parameter's state entries are views; otherwise parameter by
-        parameter. The arithmetic per element is the same, so are the bits."""
-        loss = None
+        parameter. The arithmetic per element is the same, so are the bits.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Called first, with gradient recording on (``enable_grad``), to
+            compute the loss and its gradients (it zeroes the gradients, runs
+            the model and calls ``backward``).
+
+        Returns
+        -------
+        object or None
+            What ``closure()`` returned (usually the loss Tensor), or None
+            without a closure.
+
+        Raises
+        ------
+        FloatingPointError
+            When a group with ``check_finite=True`` has a NaN or Inf
+            gradient; no parameter was updated.
+        TypeError
+            When a gradient's dtype differs from its parameter's.
+        ValueError
+            When a gradient's shape differs from its parameter's.
+        """
+        loss: Optional[_T] = None
         if closure is not None:
             with enable_grad():             # the closure computes a loss and its gradients
                 loss = closure()
@@ -98,16 +200,16 @@ class Optimizer:
     # ... set these): the kernel's name, whether it counts steps, the state
     # buffers it passes as s1..s3 ((name, initial value) or None) and its
     # keyword arguments for a step.
-    _kind = None
-    _counts_steps = False
+    _kind: ClassVar[Optional[str]] = None
+    _counts_steps: ClassVar[bool] = False
 
-    def _state_slots(self, group):
+    def _state_slots(self, group: dict[str, Any]) -> tuple[_Slot, _Slot, _Slot]:
         return (None, None, None)
 
-    def _kernel_args(self, group, step, first):
+    def _kernel_args(self, group: dict[str, Any], step: int, first: bool) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _update(self, p, grad, group):
+    def _update(self, p: Tensor, grad: NDArray[Any], group: dict[str, Any]) -> None:
         """Move parameter p (a Tensor) by its gradient array grad with the
         options of its group, in place (one kernel call)."""
         if self._kind is None:
@@ -116,10 +218,11 @@ class Optimizer:
         slots = self._state_slots(group)
         first = (self._kind == "sgd" and slots[0] is not None
                  and self.state.get(p, {}).get("momentum_buffer") is None)
-        bufs = [self._state_buffer(p, s[0], s[1]) if s is not None else None for s in slots]
-        _C.optim_step(self._kind, p._data, grad, *bufs, **self._kernel_args(group, step, first))
+        s1, s2, s3 = [self._state_buffer(p, s[0], s[1]) if s is not None else None for s in slots]
+        _C.optim_step(self._kind, p._data, grad, s1, s2, s3,
+                      **self._kernel_args(group, step, first))
 
-    def _step_flat(self, group):
+    def _step_flat(self, group: dict[str, Any]) -> bool:
         """Update `group` with one kernel call over its span of the arena, if
         it has one and every parameter has its gradient in the arena's
         gradient buffer; False (nothing done) otherwise."""
@@ -131,6 +234,7 @@ class Optimizer:
         if ready is _MOVED:
             flat = self._flat[id(group)] = _FlatGroup.build(params)
             ready = flat.ready(params)
+        flat = cast(_FlatGroup, flat)       # ready is _MOVED whenever there was none
         if ready is not True or flat.data is None:
             return False
         slots = self._state_slots(group)
@@ -148,22 +252,22 @@ class Optimizer:
                 if len(counts) != 1:
                     return False
                 step = counts.pop() + 1
-        bufs = [flat.state(self.state, params, s[0], s[1]) if s is not None else None
-                for s in slots]
+        s1, s2, s3 = [flat.state(self.state, params, s[0], s[1]) if s is not None else None
+                      for s in slots]
         if self._counts_steps:
             for p in params:
                 self.state.setdefault(p, {})["step"] = step
-        _C.optim_step(self._kind, flat.data, flat.grad, *bufs,
+        _C.optim_step(self._kind, flat.data, cast("NDArray[Any]", flat.grad), s1, s2, s3,
                       **self._kernel_args(group, step, first))
         return True
 
-    def _count_step(self, p):
+    def _count_step(self, p: Tensor) -> int:
         """Add one to p's step count in the state and return it."""
         st = self.state.setdefault(p, {})
         st["step"] = st.get("step", 0) + 1
-        return st["step"]
+        return cast(int, st["step"])
 
-    def _check_finite(self):
+    def _check_finite(self) -> None:
         """With check_finite=True in a group, refuse NaN or Inf gradients in it
         before any parameter is updated."""
         for i, group in enumerate(self.param_groups):
@@ -174,7 +278,7 @@ class Optimizer:
                 raise FloatingPointError(f"a gradient in parameter group {i} holds NaN or Inf "
                                          "(check_finite=True); no parameter was updated")
 
-    def _grads(self, group):
+    def _grads(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, NDArray[Any]]]:
         """(param, grad array) for the parameters of group that have a grad."""
         for p in group["params"]:
             if p.grad is None:
@@ -187,20 +291,31 @@ class Optimizer:
                                  f"shape {p.shape} (p.grad must have the parameter's shape)")
             yield p, g
 
-    def _state_buffer(self, p, name, init=0.0):
+    def _state_buffer(self, p: Tensor, name: str, init: float = 0.0) -> NDArray[Any]:
         st = self.state.setdefault(p, {})
-        buf = st.get(name)
+        buf: Optional[NDArray[Any]] = st.get(name)
         if buf is None:
             buf = np.full(p._data.shape, init, dtype=p._data.dtype)
             st[name] = buf
         return buf
 
     # ---- state dicts --------------------------------------------------------------
-    def state_dict(self):
-        """{'state': {index: {name: array or number}}, 'param_groups': [...]}
-        with parameters numbered in group order, as PyTorch's."""
-        index = {}
-        groups = []
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state and options, as PyTorch's.
+
+        ``{'state': {index: {name: array or number}}, 'param_groups': [...]}``
+        with parameters numbered in group order, as PyTorch's.
+
+        Returns
+        -------
+        dict
+            ``"state"``: {parameter index: {name: numpy array (a copy, the
+            parameter's shape and dtype) or number}}; ``"param_groups"``: each
+            group's options with ``"params"`` the list of its parameters'
+            indices. fastnn.save writes it; load_state_dict reads it back.
+        """
+        index: dict[int, int] = {}
+        groups: list[dict[str, Any]] = []
         for g in self.param_groups:
             packed = {k: v for k, v in g.items() if k != "params"}
             ids = []
@@ -209,7 +324,7 @@ class Optimizer:
                 ids.append(index[id(p)])
             packed["params"] = ids
             groups.append(packed)
-        state = {}
+        state: dict[int, dict[str, Any]] = {}
         for g in self.param_groups:
             for p in g["params"]:
                 if p in self.state:
@@ -217,7 +332,22 @@ class Optimizer:
                                            for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Take the state and options of a state_dict (this optimizer's, or one loaded from a file).
+
+        Parameters
+        ----------
+        state_dict : dict
+            As state_dict returns it (or fastnn.load gives it back: arrays as
+            Tensors, 0-d arrays as numbers); its state arrays are copied, cast
+            to their parameter's dtype.
+
+        Raises
+        ------
+        ValueError
+            When the number of groups, a group's number of parameters, or a
+            state array's shape differs from this optimizer's.
+        """
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -246,7 +376,7 @@ class Optimizer:
                 if k != "params":
                     mine[k] = copy.deepcopy(v.item() if isinstance(v, np.ndarray) else v)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, g in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
@@ -265,9 +395,14 @@ class _FlatGroup:
     `grad` are the span's values and gradients, `state(...)` gives flat
     optimizer state buffers whose slices are the parameters' state entries."""
     __slots__ = ("datas", "data", "grad", "starts", "buffers")
+    datas: list[NDArray[Any]]
+    data: Optional[NDArray[Any]]
+    grad: Optional[NDArray[Any]]
+    starts: list[int]
+    buffers: dict[str, tuple[NDArray[Any], list[NDArray[Any]]]]
 
     @staticmethod
-    def build(params):
+    def build(params: list[Tensor]) -> _FlatGroup:
         """The group's span; data is None when its parameters do not form
         one (kept, so the check is not redone every step)."""
         f = _FlatGroup()
@@ -279,11 +414,12 @@ class _FlatGroup:
         chunk, start, stop = where
         f.data = chunk.data[start:stop]
         f.grad = chunk.grads()[start:stop]
-        f.starts = [arena.locate(d)[1] - start for d in f.datas]
+        # every array of a span is one that the arena allocated: locate finds it
+        f.starts = [cast("tuple[arena.Chunk, int]", arena.locate(d))[1] - start for d in f.datas]
         f.buffers = {}
         return f
 
-    def ready(self, params):
+    def ready(self, params: list[Tensor]) -> Union[bool, str]:
         """True if the parameters are still these arrays and each one's
         .grad is its home in the arena (the homes are not held here: the
         engine counts who holds them); False if a gradient is missing or
@@ -297,19 +433,22 @@ class _FlatGroup:
             if p._data is not d:
                 return _MOVED
             g = p.grad
-            if g is None or g._data is not p._ghome:
+            # (a span's parameters are nn.Parameters: build found their homes in the arena)
+            if g is None or g._data is not cast("Parameter", p)._ghome:
                 ok = False
         return ok
 
-    def state(self, state, params, name, init):
+    def state(self, state: dict[Tensor, dict[str, Any]], params: list[Tensor], name: str,
+              init: float) -> NDArray[Any]:
         """The flat buffer for state entry `name`; each parameter's
         state[p][name] is made (or kept) a view of it, values carried over."""
         flat, views = self.buffers.get(name, (None, None))
         if flat is None:
-            flat = np.full(self.data.shape, init, dtype=self.data.dtype)
+            data = cast("NDArray[Any]", self.data)      # only a span has buffers
+            flat = np.full(data.shape, init, dtype=data.dtype)
             views = [flat[s:s + d.size].reshape(d.shape) for s, d in zip(self.starts, self.datas)]
             self.buffers[name] = (flat, views)
-        for p, v in zip(params, views):
+        for p, v in zip(params, cast("list[NDArray[Any]]", views)):
             st = state.setdefault(p, {})
             cur = st.get(name)
             if cur is not v:
