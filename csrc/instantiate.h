@@ -16,6 +16,7 @@
 #define TANH tanhf
 #define ERFC erfcf
 #define SQRT sqrtf
+#define FMA fmaf
 #include FNN_IMPL
 #undef T
 #undef SFX
@@ -27,6 +28,7 @@
 #undef TANH
 #undef ERFC
 #undef SQRT
+#undef FMA
 
 #define T double
 #define SFX d
@@ -38,6 +40,7 @@
 #define TANH tanh
 #define ERFC erfc
 #define SQRT sqrt
+#define FMA fma
 #include FNN_IMPL
 #undef T
 #undef SFX
@@ -49,5 +52,6 @@
 #undef TANH
 #undef ERFC
 #undef SQRT
+#undef FMA
 
 #undef FNN_IMPL

@@ -16,6 +16,10 @@ _Array = npt.NDArray[Any]
 _Loss = Union[npt.NDArray[Any], np.floating[Any]]
 _Path = Union[str, bytes, PathLike[str], PathLike[bytes]]
 
+# Cython's doctest table (the autotestdict directive): empty while no docstring
+# holds a doctest
+__test__: dict[str, str]
+
 # ---- runtime (_runtime.pxi) ---------------------------------------------------
 
 def _raise_simd_warning() -> None: ...
@@ -281,7 +285,7 @@ def gather_rows(
     out: Optional[_Array] = ...,
     scale: float = ...,
     shift: float = ...,
-    dtype: npt.DTypeLike = ...,
+    dtype: Optional[npt.DTypeLike] = ...,
 ) -> _Array: ...
 def argmax(x: npt.ArrayLike) -> npt.NDArray[np.int64]: ...
 def count_correct(logits: npt.ArrayLike, labels: npt.ArrayLike) -> int: ...

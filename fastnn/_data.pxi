@@ -7,12 +7,44 @@ from libc.stdlib cimport malloc, free
 def gather_rows(src, index, out=None, scale=1.0, shift=0.0, dtype=None):
     """out[i] = src[index[i]] for a shuffled minibatch, every index checked.
 
-    src : array (N, ...) of float32, float64 or uint8 (images kept as bytes)
-    index : int array (B,) with values in [0, N)
-    scale, shift : for uint8 src, out = src·scale + shift (e.g. scale=1/255)
-    dtype : output dtype for uint8 src (float32 by default); a float src is
-        copied in its own dtype (scale and shift must be left at 1 and 0)
-    out : array (B, ...) C-contiguous, or None
+    Parameters
+    ----------
+    src : array_like (N, ...), float32, float64 or uint8
+        The rows to take from, at least 1-D (images kept as bytes); any
+        layout (a non-contiguous src is copied first).
+    index : array_like of int (B,)
+        Row numbers with values in [0, N), of any integer dtype (floats and
+        bools are refused).
+    out : ndarray (B, ...) or None
+        The output dtype, C-contiguous, aligned and writeable, not
+        overlapping src or index. Allocated when None.
+    scale : float, default 1.0
+        For uint8 src, out = src·scale + shift (e.g. scale=1/255); a float
+        src must leave it at 1.
+    shift : float, default 0.0
+        Added after the scaling, for uint8 src; a float src must leave it
+        at 0.
+    dtype : numpy dtype (float32 or float64) or None
+        Output dtype for uint8 src (float32 by default); a float src is
+        copied in its own dtype (dtype None or that same dtype).
+
+    Returns
+    -------
+    out : ndarray (B, ...)
+        The gathered rows, src's shape past its first dimension
+        (``out`` itself when given).
+
+    Raises
+    ------
+    TypeError
+        If src is not float32, float64 or uint8; dtype is not float32 or
+        float64, or differs from a float src's; index does not hold
+        integers; or ``out`` is not a numpy array of the output dtype.
+    ValueError
+        If src is 0-d, index is not 1-D or has a value outside [0, N),
+        scale or shift is not finite (or not 1 and 0 for a float src), or
+        ``out`` has another shape, is not C-contiguous and aligned, is
+        read-only or overlaps src or index.
     """
     cdef cnp.ndarray S = _as_array(src, "src")
     if S.ndim < 1:
@@ -70,8 +102,27 @@ cdef cnp.ndarray _logits_2d(x, str name):
 
 
 def argmax(x):
-    """Index of each row's maximum (the first one; NaN counts as the maximum,
-    as numpy's argmax). x: float array (N, C). Returns int64 (N,)."""
+    """Index of each row's maximum (the first one).
+
+    NaN counts as the maximum, as in numpy's argmax.
+
+    Parameters
+    ----------
+    x : array_like, float32 or float64, shape (N, C) with C >= 1
+        Any layout (a non-contiguous x is copied first).
+
+    Returns
+    -------
+    index : ndarray of int64, shape (N,)
+        Values in [0, C).
+
+    Raises
+    ------
+    TypeError
+        If x is not float32 or float64 (or not an array of numbers).
+    ValueError
+        If x is not 2-D or has no column.
+    """
     cdef cnp.ndarray X = _logits_2d(x, "x")
     cdef fnn_int M = X.shape[0], C = X.shape[1]
     cdef cnp.ndarray O = cnp.PyArray_EMPTY(1, [M], cnp.NPY_INT64, 0)
@@ -84,7 +135,32 @@ def argmax(x):
 
 
 def count_correct(logits, labels):
-    """How many rows of logits (N, C) have their argmax equal to labels (N,)."""
+    """How many rows of logits (N, C) have their argmax equal to labels (N,).
+
+    The argmax is that of argmax (the first maximum; NaN counts as the
+    maximum); a label outside [0, C) is never counted.
+
+    Parameters
+    ----------
+    logits : array_like, float32 or float64, shape (N, C) with C >= 1
+        Any layout (a non-contiguous array is copied first).
+    labels : array_like of int, shape (N,)
+        Class indices, of any integer dtype (floats and bools are refused).
+
+    Returns
+    -------
+    count : int
+        A Python int in [0, N].
+
+    Raises
+    ------
+    TypeError
+        If logits is not float32 or float64, or labels does not hold
+        integers.
+    ValueError
+        If logits is not 2-D or has no column, or labels is not (N,) (or has
+        values beyond the int64 range).
+    """
     cdef cnp.ndarray X = _logits_2d(logits, "logits")
     cdef cnp.ndarray L = _index_array(labels, "labels")
     cdef fnn_int M = X.shape[0], C = X.shape[1]
@@ -100,9 +176,31 @@ def count_correct(logits, labels):
 
 
 def sum_squares(arrays):
-    """Σ over the arrays of Σ x² (float32 or float64 arrays, any shapes), in
-    double precision and a fixed order: the same bits for any thread count.
-    Returns a Python float (sqrt of it is the gradient norm)."""
+    """Σ over the arrays of Σ x², in double precision and a fixed order.
+
+    The same bits for any thread count; sqrt of the result is the gradient
+    norm.
+
+    Parameters
+    ----------
+    arrays : ndarray or iterable of array_like
+        One array, or a sequence (any iterable) of float32 or float64 arrays
+        of any shapes and layouts; the dtypes may differ from one array to
+        the next.
+
+    Returns
+    -------
+    total : float
+        A Python float (0.0 for no array).
+
+    Raises
+    ------
+    TypeError
+        If arrays is a str or bytes or not iterable, or one of them is not a
+        float32 or float64 array.
+    MemoryError
+        If the kernel's workspace cannot be allocated.
+    """
     if cnp.PyArray_Check(arrays):
         arrays = [arrays]
     elif isinstance(arrays, (str, bytes)) or not hasattr(arrays, "__iter__"):

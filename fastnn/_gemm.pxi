@@ -34,6 +34,16 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None, beta=0.0):
     -------
     out : ndarray (M, N)
 
+    Raises
+    ------
+    TypeError
+        If a or b is not float32 or float64, their dtypes differ, or ``out``
+        is not a numpy array of their dtype.
+    ValueError
+        If a or b is not 2-D, their inner dimensions differ, beta is not
+        finite or is not 0 without ``out``, or ``out`` has another shape, is
+        not C-contiguous and aligned, is read-only or overlaps a or b.
+
     Inputs of any layout are accepted: row strides and transposed
     (Fortran-ordered) arrays are used as they are, other layouts are copied.
     """
@@ -129,6 +139,17 @@ def linear(x, weight, bias=None, activation=None, negative_slope=0.01, out=None)
     Returns
     -------
     out : ndarray (*, out_features)
+
+    Raises
+    ------
+    TypeError
+        If an operand is not float32 or float64, the dtypes differ, or
+        ``out`` is not a numpy array of their dtype.
+    ValueError
+        If weight is not 2-D, x's last dimension is not in_features, bias is
+        not (out_features,), activation is unknown, negative_slope is not
+        finite, or ``out`` has another shape, is not C-contiguous and
+        aligned, is read-only or overlaps an input.
     """
     cdef cnp.ndarray X = _float_array(x, "x")
     cdef cnp.ndarray W = _float_array(weight, "weight")
@@ -209,6 +230,18 @@ def linear_backward(grad_out, x, weight, saved=None, activation=None, negative_s
     (grad_x or None, grad_weight, grad_bias)
         grad_x = (dz @ weight) ⊙ input_activation'(x) shaped like x,
         grad_weight = dzᵀ @ x, grad_bias = Σ_rows dz, where dz = grad_out ⊙ act'(y).
+
+    Raises
+    ------
+    TypeError
+        If an operand is not float32 or float64, the dtypes differ, or a
+        given grad_weight or grad_bias is not a numpy array of their dtype.
+    ValueError
+        If the shapes do not agree, an activation is unknown, a slope is not
+        finite (or is negative for 'leaky_relu'), saved is missing while
+        activation is not None or 'identity', accumulate is set without
+        both buffers, or a buffer has another shape, is not C-contiguous
+        and aligned, is read-only or overlaps an operand.
     """
     cdef cnp.ndarray G = _float_array(grad_out, "grad_out")
     cdef cnp.ndarray X = _float_array(x, "x")

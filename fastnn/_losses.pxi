@@ -62,20 +62,99 @@ cdef _softmax_impl(x, dim, out, int log):
 
 
 def softmax(x, dim=-1, out=None):
-    """exp(x) / Σ exp(x) along `dim` (stable: the maximum is subtracted first).
-    x: float32 or float64, any shape; returns an array like x (or `out`)."""
+    """exp(x) / Σ exp(x) along `dim`, stable: the maximum is subtracted first.
+
+    Parameters
+    ----------
+    x : array_like, float32 or float64, any shape with at least 1 dimension
+        Any layout (a non-contiguous x is copied first).
+    dim : int, default -1
+        The dimension normalised, in [-x.ndim, x.ndim).
+    out : ndarray or None
+        Shaped like x, x's dtype, C-contiguous, aligned and writeable; it may
+        be x itself (in place) but must not partly overlap it. Allocated when
+        None.
+
+    Returns
+    -------
+    out : ndarray
+        Shaped like x, x's dtype (``out`` itself when given).
+
+    Raises
+    ------
+    TypeError
+        If x is not float32 or float64 (or not an array of numbers), dim is
+        not an int, or ``out`` is not a numpy array of x's dtype.
+    ValueError
+        If x is 0-d, dim is out of range, or ``out`` has another shape, is not
+        C-contiguous and aligned, is read-only or partly overlaps x.
+    """
     return _softmax_impl(x, dim, out, 0)
 
 
 def log_softmax(x, dim=-1, out=None):
-    """x − log Σ exp(x) along `dim`, stable for any finite x."""
+    """x − log Σ exp(x) along `dim`, stable for any finite x.
+
+    Parameters
+    ----------
+    x : array_like, float32 or float64, any shape with at least 1 dimension
+        Any layout (a non-contiguous x is copied first).
+    dim : int, default -1
+        The dimension normalised, in [-x.ndim, x.ndim).
+    out : ndarray or None
+        Shaped like x, x's dtype, C-contiguous, aligned and writeable; it may
+        be x itself (in place) but must not partly overlap it. Allocated when
+        None.
+
+    Returns
+    -------
+    out : ndarray
+        Shaped like x, x's dtype (``out`` itself when given).
+
+    Raises
+    ------
+    TypeError
+        If x is not float32 or float64 (or not an array of numbers), dim is
+        not an int, or ``out`` is not a numpy array of x's dtype.
+    ValueError
+        If x is 0-d, dim is out of range, or ``out`` has another shape, is not
+        C-contiguous and aligned, is read-only or partly overlaps x.
+    """
     return _softmax_impl(x, dim, out, 1)
 
 
 def softmax_backward(y, dy, dim=-1, log=False):
-    """Gradient of softmax (or log_softmax, log=True) along `dim` from the
-    forward's output y and the output's gradient dy (same shape and float
-    dtype): y·(dy − Σ dy·y), or dy − exp(y)·Σ dy. Returns a new array."""
+    """Gradient of softmax (or log_softmax, log=True) along `dim`, from the output.
+
+    From the forward's output y and the output's gradient dy: y·(dy − Σ dy·y)
+    for softmax, dy − exp(y)·Σ dy for log_softmax (sums along `dim`).
+
+    Parameters
+    ----------
+    y : array_like, float32 or float64, any shape with at least 1 dimension
+        The forward's output: softmax(x, dim), or log_softmax(x, dim) with
+        log=True.
+    dy : array_like, shaped like y, same dtype
+        dL/dy, the gradient with respect to y.
+    dim : int, default -1
+        The dimension the forward normalised, in [-y.ndim, y.ndim).
+    log : bool, default False
+        y is the output of log_softmax (else of softmax).
+
+    Returns
+    -------
+    grad_x : ndarray
+        dL/dx, a new C-contiguous array shaped like y, its dtype.
+
+    Raises
+    ------
+    TypeError
+        If y or dy is not float32 or float64 (or not an array of numbers), or
+        dim is not an int.
+    ValueError
+        If dy differs from y in shape or dtype (two float dtypes), y is 0-d,
+        or dim is out of range.
+    """
     cdef cnp.ndarray Y = _float_array(y, "y")
     cdef cnp.ndarray G = _float_array(dy, "dy")
     if Y.ndim < 1:
@@ -126,6 +205,18 @@ def softmax_cross_entropy(logits, target, reduction="mean", label_smoothing=0.0,
     (loss, grad_logits) : loss is a scalar of logits' dtype ('mean'/'sum') or an
         array (N,) ('none'); grad_logits (N, C) is the gradient of that loss
         (for 'none', row i holds the gradient of loss[i]).
+
+    Raises
+    ------
+    TypeError
+        If logits is not float32 or float64; target holds floats but is 1-D
+        (class indices must be integers), or holds neither integers nor
+        logits' dtype; weight is not of logits' dtype; or ignore_index is
+        not an int.
+    ValueError
+        If logits is not 2-D or has no class; target or weight has the wrong
+        shape; a class index is outside [0, C) and is not ignore_index;
+        reduction is unknown; or label_smoothing is not in [0, 1].
     """
     cdef cnp.ndarray X = _float_array(logits, "logits")
     if X.ndim != 2:
@@ -240,19 +331,120 @@ cdef tuple _pointwise(fnn_loss kind, input, target, reduction, double delta, wei
 
 def mse_loss(input, target, reduction="mean", need_grad=True):
     """Mean squared error (input − target)² and its gradient in input.
-    input, target: float arrays of one shape and dtype. Returns (loss, grad):
-    loss a scalar ('mean', 'sum') or an array like input ('none')."""
+
+    input and target: float arrays of one shape and dtype; the loss and the
+    gradient come from one pass.
+
+    Parameters
+    ----------
+    input : array_like, float32 or float64, any shape
+        Any layout (a non-contiguous input is copied first).
+    target : array_like, shaped like input, same dtype
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        'mean' averages the elements' losses, 'sum' adds them, 'none' keeps
+        each one.
+    need_grad : bool, default True
+        False skips the gradient (None is returned for it).
+
+    Returns
+    -------
+    loss : numpy scalar or ndarray
+        A scalar of input's dtype ('mean', 'sum') or an array shaped like
+        input ('none').
+    grad : ndarray or None
+        The gradient of `loss` with respect to input, shaped like input, its
+        dtype: 2·(input − target), divided by input.size for 'mean'; for
+        'none', element i holds the gradient of loss[i]. None with
+        need_grad=False.
+
+    Raises
+    ------
+    TypeError
+        If input or target is not float32 or float64 (or not an array of
+        numbers), or their dtypes differ.
+    ValueError
+        If target's shape differs from input's, or reduction is not 'mean',
+        'sum' or 'none'.
+    """
     return _pointwise(FNN_LOSS_MSE, input, target, reduction, 0.0, None, None, need_grad)
 
 
 def l1_loss(input, target, reduction="mean", need_grad=True):
-    """|input − target| and its gradient sign(input − target) (0 where equal)."""
+    """|input − target| and its gradient sign(input − target) (0 where equal).
+
+    Parameters
+    ----------
+    input : array_like, float32 or float64, any shape
+        Any layout (a non-contiguous input is copied first).
+    target : array_like, shaped like input, same dtype
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        'mean' averages the elements' losses, 'sum' adds them, 'none' keeps
+        each one.
+    need_grad : bool, default True
+        False skips the gradient (None is returned for it).
+
+    Returns
+    -------
+    loss : numpy scalar or ndarray
+        A scalar of input's dtype ('mean', 'sum') or an array shaped like
+        input ('none').
+    grad : ndarray or None
+        The gradient of `loss` with respect to input, shaped like input, its
+        dtype: sign(input − target) (0 where equal), divided by input.size
+        for 'mean'; for 'none', element i holds the gradient of loss[i].
+        None with need_grad=False.
+
+    Raises
+    ------
+    TypeError
+        If input or target is not float32 or float64 (or not an array of
+        numbers), or their dtypes differ.
+    ValueError
+        If target's shape differs from input's, or reduction is not 'mean',
+        'sum' or 'none'.
+    """
     return _pointwise(FNN_LOSS_L1, input, target, reduction, 0.0, None, None, need_grad)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, need_grad=True):
-    """Huber loss as torch.nn.functional.huber_loss: quadratic below delta,
-    linear above. delta > 0."""
+    """Huber loss and its gradient in input, as torch.nn.functional.huber_loss.
+
+    Quadratic below delta, linear above: with d = input − target, d²/2 where
+    |d| < delta, else delta·(|d| − delta/2). delta > 0.
+
+    Parameters
+    ----------
+    input : array_like, float32 or float64, any shape
+        Any layout (a non-contiguous input is copied first).
+    target : array_like, shaped like input, same dtype
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        'mean' averages the elements' losses, 'sum' adds them, 'none' keeps
+        each one.
+    delta : float, default 1.0
+        Where the loss turns from quadratic to linear; finite and > 0.
+    need_grad : bool, default True
+        False skips the gradient (None is returned for it).
+
+    Returns
+    -------
+    loss : numpy scalar or ndarray
+        A scalar of input's dtype ('mean', 'sum') or an array shaped like
+        input ('none').
+    grad : ndarray or None
+        The gradient of `loss` with respect to input, shaped like input, its
+        dtype: d where |d| < delta, else delta·sign(d), divided by
+        input.size for 'mean'; for 'none', element i holds the gradient of
+        loss[i]. None with need_grad=False.
+
+    Raises
+    ------
+    TypeError
+        If input or target is not float32 or float64 (or not an array of
+        numbers), their dtypes differ, or delta is not a real number.
+    ValueError
+        If target's shape differs from input's, delta is not finite or is
+        <= 0, or reduction is not 'mean', 'sum' or 'none'.
+    """
     cdef double d = _finite(delta, "delta")
     if d <= 0:
         raise ValueError(f"delta must be > 0, got {d}")
@@ -261,9 +453,52 @@ def huber_loss(input, target, reduction="mean", delta=1.0, need_grad=True):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None, need_grad=True):
-    """Binary cross-entropy of sigmoid(input) against target in [0, 1],
-    computed from the logits without overflow, as PyTorch's function of that
-    name. weight broadcasts to input; pos_weight to its last dimension.
-    Returns (loss, grad in input)."""
+    """Binary cross-entropy of sigmoid(input) against target, from the logits.
+
+    Computed from the logits without overflow, as PyTorch's function of that
+    name: with x = input, y = target and p = pos_weight, each element's loss
+    is p·y·softplus(−x) + (1 − y)·softplus(x), times its weight. weight
+    broadcasts to input; pos_weight to its last dimension.
+
+    Parameters
+    ----------
+    input : array_like, float32 or float64, any shape
+        The logits; any layout (a non-contiguous input is copied first).
+    target : array_like, shaped like input, same dtype
+        Probabilities in [0, 1] (not checked).
+    weight : array_like or None, input's dtype
+        A weight per element, broadcast to input's shape; it multiplies the
+        loss and the gradient. None: 1.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        'mean' averages the elements' losses, 'sum' adds them, 'none' keeps
+        each one.
+    pos_weight : array_like or None, input's dtype
+        The weight of the positive term, broadcast to (C,) with C input's
+        last dimension (1 for a 0-d input), as PyTorch's per-class
+        pos_weight. None: 1.
+    need_grad : bool, default True
+        False skips the gradient (None is returned for it).
+
+    Returns
+    -------
+    loss : numpy scalar or ndarray
+        A scalar of input's dtype ('mean', 'sum') or an array shaped like
+        input ('none').
+    grad : ndarray or None
+        The gradient of `loss` with respect to input, shaped like input, its
+        dtype: weight·((1 − y)·sigmoid(x) − p·y·sigmoid(−x)), divided by
+        input.size for 'mean'; for 'none', element i holds the gradient of
+        loss[i]. None with need_grad=False.
+
+    Raises
+    ------
+    TypeError
+        If input, target, weight or pos_weight is not float32 or float64 (or
+        not an array of numbers), or their dtypes differ.
+    ValueError
+        If target's shape differs from input's, weight does not broadcast to
+        input's shape or pos_weight to its last dimension, or reduction is not
+        'mean', 'sum' or 'none'.
+    """
     return _pointwise(FNN_LOSS_BCE_LOGITS, input, target, reduction, 0.0, weight, pos_weight,
                       need_grad)

@@ -15,10 +15,22 @@ def _raise_simd_warning():
 
 
 def simd_entries(include_tests=True):
-    """Names of the kernel-table entries this build has, best first
-    (e.g. 'avx512', 'avx2', 'generic'); with include_tests, also the test-only
-    entries ('avx512_on_avx2': the AVX-512 tiles on AVX2; 'faulty': an entry
-    that fails its self-check on purpose)."""
+    """Names of the kernel-table entries this build has, best first.
+
+    For example 'avx512', 'avx2', 'generic'; with include_tests, also the
+    test-only entries ('avx512_on_avx2': the AVX-512 tiles on AVX2; 'faulty':
+    an entry that fails its self-check on purpose).
+
+    Parameters
+    ----------
+    include_tests : bool, default True
+        List the test-only entries too.
+
+    Returns
+    -------
+    list of str
+        The entries, best first, whether or not this CPU runs them.
+    """
     cdef int test_only = 0
     names = []
     for i in range(fnn_simd_count()):
@@ -35,19 +47,52 @@ cdef bytes _entry_name(name):
 
 
 def get_simd():
-    """Name of the kernel-table entry in use, e.g. 'avx2' or 'generic'."""
+    """Name of the kernel-table entry in use, e.g. 'avx2' or 'generic'.
+
+    Returns
+    -------
+    str
+        One of simd_entries().
+    """
     return fnn_simd_current().decode()
 
 
 def simd_supported(name):
-    """True if this build has the entry `name` and this CPU (and OS) can run it."""
+    """True if this build has the entry `name` and this CPU (and OS) can run it.
+
+    Parameters
+    ----------
+    name : str
+        One of simd_entries().
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        If `name` is not an entry of this build.
+    """
     return bool(fnn_simd_supported(_entry_name(name)))
 
 
 def set_simd(name):
-    """Switch the kernels to the entry `name`. ValueError if there is no such
-    entry or this CPU lacks it. An entry that fails its self-check on first use
-    is disabled: a RuntimeWarning says so and the best working entry is used."""
+    """Switch the kernels to the entry `name`.
+
+    An entry that fails its self-check on first use is disabled: a
+    RuntimeWarning says so and the best working entry is used.
+
+    Parameters
+    ----------
+    name : str
+        One of simd_entries() that this CPU runs (simd_supported(name)).
+
+    Raises
+    ------
+    ValueError
+        If there is no such entry or this CPU lacks it.
+    """
     cdef int r = fnn_simd_set(_entry_name(name))
     if r == -2:
         raise ValueError(f"name={name!r}: this CPU cannot run those kernels")
@@ -55,12 +100,30 @@ def set_simd(name):
 
 
 def openmp_enabled():
-    """True if built with OpenMP, whose thread limits (threadpoolctl) fastnn then honours."""
+    """True if built with OpenMP, whose thread limits (threadpoolctl) fastnn then honours.
+
+    Returns
+    -------
+    bool
+    """
     return bool(fnn_openmp_enabled())
 
 
 def set_num_threads(n):
-    """Use `n` threads (an int >= 1) in every kernel from now on."""
+    """Use `n` threads (an int >= 1) in every kernel from now on.
+
+    Parameters
+    ----------
+    n : int
+        The thread ceiling, >= 1 (values above 65536 are taken as 65536).
+
+    Raises
+    ------
+    TypeError
+        If `n` is not an int (a bool is refused too).
+    ValueError
+        If `n` < 1.
+    """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"n must be an int, got {type(n).__name__}")
     if n < 1:
@@ -69,12 +132,23 @@ def set_num_threads(n):
 
 
 def get_num_threads():
-    """The thread ceiling the kernels use (what set_num_threads set, else the default)."""
+    """The thread ceiling the kernels use (what set_num_threads set, else the default).
+
+    Returns
+    -------
+    int
+        The ceiling, >= 1.
+    """
     return fnn_get_num_threads()
 
 
 def team_ceiling():
-    """Most threads one kernel call uses now: min(get_num_threads(), usable_cpus())."""
+    """Most threads one kernel call uses now: min(get_num_threads(), usable_cpus()).
+
+    Returns
+    -------
+    int
+    """
     return fnn_get_team_ceiling()
 
 
@@ -85,7 +159,19 @@ def _team_now():
 
 
 def usable_cpus(refresh=False):
-    """CPUs this process may run on: its affinity mask within its cgroup CPU quota."""
+    """CPUs this process may run on: its affinity mask within its cgroup CPU quota.
+
+    Parameters
+    ----------
+    refresh : bool, default False
+        Measure again (after os.sched_setaffinity or a new quota) instead of
+        returning the count measured before.
+
+    Returns
+    -------
+    int
+        The usable CPUs, >= 1.
+    """
     if refresh:
         fnn_refresh_usable_cpus()
     return fnn_get_usable_cpus()
@@ -107,10 +193,20 @@ def _set_usable_cpus(n):
 
 
 def compiler():
-    """The compiler that built the kernels, with its version."""
+    """The compiler that built the kernels, with its version.
+
+    Returns
+    -------
+    str
+    """
     return fnn_compiler().decode()
 
 
 def build_flags():
-    """The compile flags the kernels were built with."""
+    """The compile flags the kernels were built with.
+
+    Returns
+    -------
+    str
+    """
     return fnn_build_flags().decode()

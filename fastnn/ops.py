@@ -10,7 +10,7 @@ autograd). Each is one fused C call; see each function for shapes and dtypes.
   ``tanh_backward`` (from the output), ``leaky_relu_backward(grad_out, x)``,
   ``gelu_backward``, ``softplus_backward`` (from the input), as PyTorch's
   ``torch.ops.aten.*_backward`` take them
-- ``softmax``, ``log_softmax``, ``softmax_backward(y, grad_out, dim, log)``
+- ``softmax``, ``log_softmax``, ``softmax_backward(y, dy, dim, log)``
   (their gradient from the output) and ``softmax_cross_entropy(logits, target,
   reduction, label_smoothing, weight, ignore_index)`` returning ``(loss,
   grad_logits)`` from one pass; ``mse_loss``, ``l1_loss``, ``huber_loss``,

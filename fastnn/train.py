@@ -590,7 +590,7 @@ def fit(model: Module, loss_fn: _LossFn, optimizer: Optimizer, train_data: _Batc
         cb.on_train_begin(trainer)
     bar_factory: Optional[Callable[..., Any]] = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped, unused-ignore]
         bar_factory = tqdm
     while trainer.epoch < epochs and not trainer.stop_training:
         epoch = trainer.epoch

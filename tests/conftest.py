@@ -178,11 +178,19 @@ ACTIVATIONS = [None, "relu", "leaky_relu", "sigmoid", "tanh"]
 DTYPES = [np.float32, np.float64]
 
 
-def optim_reference(kind, kw, p0, grads):
+def optim_reference(kind, kw, p0, grads, dtype=None):
     """The update formulas of torch.optim's single-tensor algorithms in
     float64 numpy: p0 moved by each gradient of `grads` in turn (None: a step
     without a gradient, which moves nothing). Used by test_optim and the fuzz
-    suite."""
+    suite. With `dtype` (the parameters' dtype), a decayed gradient or a
+    second-moment term beyond that dtype's range becomes inf, as it does in
+    the dtype's own arithmetic (PyTorch's float32 too): the fuzz suite's huge
+    options reach it."""
+    fmax = np.finfo(dtype).max if dtype is not None else np.inf
+
+    def sat(x):
+        with np.errstate(invalid="ignore"):
+            return np.where(np.abs(x) > fmax, np.copysign(np.inf, x), x)
     kw = {k: (tuple(float(b) for b in v) if k == "betas" else
               v if isinstance(v, bool) else float(v)) for k, v in kw.items()}   # numpy scalars: in float64
     p = np.asarray(p0, dtype=np.float64).copy()
@@ -210,11 +218,11 @@ def optim_reference(kind, kw, p0, grads):
             if kind == "AdamW":
                 p = p * (1 - lr * wd)
             elif wd:
-                g = g + wd * p
+                g = sat(g + wd * p)
             m = st_.setdefault("m", np.zeros_like(p))
             v = st_.setdefault("v", np.zeros_like(p))
             st_["m"] = m + (1 - b1) * (g - m)
-            st_["v"] = v * b2 + (1 - b2) * g * g
+            st_["v"] = sat(v * b2 + sat((1 - b2) * g * g))
             v = st_["v"]
             if kw.get("amsgrad"):
                 st_["vmax"] = np.maximum(st_.get("vmax", np.zeros_like(p)), st_["v"])
@@ -223,16 +231,16 @@ def optim_reference(kind, kw, p0, grads):
             p = p - lr / (1 - b1 ** t) * (st_["m"] / denom)
         elif kind == "Adagrad":
             if wd:
-                g = g + wd * p
+                g = sat(g + wd * p)
             s = st_.setdefault("s", np.full_like(p, kw.get("initial_accumulator_value", 0.0)))
-            st_["s"] = s + g * g
+            st_["s"] = sat(s + sat(g * g))
             clr = lr / (1 + (t - 1) * kw.get("lr_decay", 0.0))
             p = p - clr * (g / (np.sqrt(st_["s"]) + kw.get("eps", 1e-10)))
         else:
             alpha, e, mu = kw.get("alpha", 0.99), kw.get("eps", 1e-8), kw.get("momentum", 0)
             if wd:
-                g = g + wd * p
-            st_["sq"] = st_.get("sq", np.zeros_like(p)) * alpha + (1 - alpha) * g * g
+                g = sat(g + wd * p)
+            st_["sq"] = sat(st_.get("sq", np.zeros_like(p)) * alpha + sat((1 - alpha) * g * g))
             if kw.get("centered"):
                 st_["ga"] = st_.get("ga", np.zeros_like(p))
                 st_["ga"] = st_["ga"] + (1 - alpha) * (g - st_["ga"])

@@ -2548,7 +2548,7 @@ def test_optimizers_valid(data, kind):
             p.grad = None if g[s] is None else fastnn.tensor(g[s])
         fuzzed(opt.step)
     for i, (p, p0, g) in enumerate(zip(params, p0s, grads)):
-        ref = optim_reference(kind, kw, p0, g)
+        ref = optim_reference(kind, kw, p0, g, dtype=p0.dtype)
         dt = p0.dtype
         check(p.numpy(), Exp(ref, _optim_tolerance(dt, ref, p0, steps, kw["lr"]), dt), f"{kind} parameter {i}")
 
@@ -2614,7 +2614,7 @@ def test_optimizers_mutated(data, kind):
     try:
         with np.errstate(all="ignore"):
             _optim_model(kind, kw)
-            ref = optim_reference(kind, kw, p0, [g])
+            ref = optim_reference(kind, kw, p0, [g], dtype=dt)
         verdict = None
     except Invalid as e:
         verdict = e

@@ -271,3 +271,37 @@ def test_step_runs_the_closure_with_gradients_on():
     second = opt.step(closure)
     assert float(second) < float(first)
     assert not np.array_equal(m.weight.numpy(), w0)
+
+
+@pytest.mark.parametrize("kind,kw", [("Adam", {"betas": (0.9, 0.999)}), ("Adam", {"betas": (0.9, 0.5)}),
+                                     ("RMSprop", {"centered": True, "alpha": 0.5}),
+                                     ("RMSprop", {"alpha": 0.99})])
+def test_float32_overflow_at_huge_weight_decay_as_pytorch(kind, kw):
+    """weight_decay = 2**64 pushes g² past float32's range: the second moment
+    is formed as PyTorch's addcmul forms it ((1 - β)·g first, then ·g), and a
+    centered RMSprop's sq - ga² stays inf instead of inf - inf = NaN, so the
+    parameters come out as PyTorch's (to float32 rounding: sums in another
+    order elsewhere in the step)."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    rng = np.random.default_rng(0)
+    p0 = (rng.standard_normal((7, 9)) * 3).astype(np.float32)
+    g = rng.standard_normal((7, 9)).astype(np.float32)
+    opts = dict(kw, lr=0.1, weight_decay=2.0 ** 64)
+    p = nn.Parameter(fnn.tensor(p0.copy()))
+    opt = getattr(optim, kind)([p], **opts)
+    p.grad = fnn.tensor(g)
+    opt.step()
+    q = torch.nn.Parameter(torch.tensor(p0.copy()))
+    topt = getattr(torch.optim, kind)([q], **opts)
+    q.grad = torch.tensor(g)
+    topt.step()
+    assert not np.isnan(p.numpy()).any()
+    np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_an_option_beyond_any_float_is_refused():
+    p = nn.Parameter(fnn.zeros(2))
+    with pytest.raises(ValueError, match="initial_accumulator_value"):
+        optim.Adagrad([p], lr=0.1, initial_accumulator_value=10 ** 400)
+    with pytest.raises(ValueError, match="learning rate"):
+        optim.SGD([p], lr=10 ** 400)

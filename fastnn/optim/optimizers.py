@@ -26,7 +26,11 @@ def _check_nonneg(name: str, value: Any) -> None:      # user input, checked her
     """A finite real number >= 0 (PyTorch's message, 'Invalid learning rate:
     -1'; an infinite one is refused too: it would only make NaN parameters)."""
     _check_real(name, value)
-    if not 0.0 <= value < math.inf:
+    try:
+        finite = 0.0 <= float(value) < math.inf
+    except OverflowError:           # an int beyond any float
+        finite = False
+    if not finite:
         raise ValueError(f"Invalid {name}: {value}")
 
 

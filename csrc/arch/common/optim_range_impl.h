@@ -59,7 +59,7 @@ static inline __attribute__((always_inline)) void FN(adam_loop)(
         T pi = p[i] * decay;
         T g = sign * gr[i] + wd * pi;
         m[i] = m[i] + one_b1 * (g - m[i]);
-        v[i] = v[i] * b2 + one_b2 * (g * g);
+        v[i] = v[i] * b2 + (one_b2 * g) * g;       /* PyTorch addcmul's order: no early overflow */
         T vh = v[i];
         if (ams) {
             vmx[i] = vmx[i] > v[i] ? vmx[i] : v[i];
@@ -104,11 +104,14 @@ static inline __attribute__((always_inline)) void FN(rms_loop)(
     const T al = (T)a->alpha, one_al = (T)(1.0 - a->alpha), mu = (T)a->momentum;
     for (fnn_int i = i0; i < i1; i++) {
         T g = sign * gr[i] + wd * p[i];
-        sq[i] = sq[i] * al + one_al * (g * g);
+        sq[i] = sq[i] * al + (one_al * g) * g;     /* as PyTorch's addcmul */
         T avg;
         if (centered) {
             ga[i] = ga[i] + one_al * (g - ga[i]);
-            avg = SQRT(sq[i] - ga[i] * ga[i]) + eps;
+            /* sq − ga²; where ga² alone overflows, with the product unrounded
+               (FMA), so the variance stays inf as PyTorch's, not inf − inf = NaN */
+            const T gg = ga[i] * ga[i];
+            avg = SQRT(gg < (T)INFINITY ? sq[i] - gg : FMA(-ga[i], ga[i], sq[i])) + eps;
         } else {
             avg = SQRT(sq[i]) + eps;
         }
