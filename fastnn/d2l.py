@@ -790,7 +790,7 @@ class Animator:
         self.x_end = float(xlim[1]) if xlim is not None else None
         self.saved_at: Optional[float] = None
         self.pending = False
-        _unsaved_animators.add(self)
+        _animators.add(self)
 
     def add(self, x: Any, y: Any) -> None:
         """Add one point to each curve (y a number or one value per curve).
@@ -835,13 +835,13 @@ class Animator:
         self.saved_at, self.pending = time.perf_counter(), False
 
 
-_unsaved_animators: "weakref.WeakSet[Animator]" = weakref.WeakSet()
+_animators: "weakref.WeakSet[Animator]" = weakref.WeakSet()
 
 
 @atexit.register
 def _save_pending_animators() -> None:
     """At exit, write the figures that have points not saved yet."""
-    for animator in list(_unsaved_animators):
+    for animator in list(_animators):
         if animator.pending:
             animator.save()
 

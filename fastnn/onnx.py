@@ -39,13 +39,12 @@ if TYPE_CHECKING:
     _Step = tuple[str, Module, Tensor, Tensor]
 
 _M = TypeVar("_M", bound=Module)
+_Writer = Callable[["_Graph", Any, str, str, "tuple[int, ...]"], str]
 
 __all__ = ["export", "DEFAULT_OPSET", "EXPORTABLE"]
 
 DEFAULT_OPSET = 17                 # GELU is written with Erf/Tanh below opset 20
 MIN_OPSET = 13                     # Softmax over one axis, as PyTorch's dim
-EXPORTABLE = ("Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus", "Softmax",
-              "LogSoftmax", "Flatten", "Identity", "Dropout", "Sequential")
 
 
 def _onnx() -> tuple[types.ModuleType, types.ModuleType, types.ModuleType]:
@@ -65,13 +64,9 @@ def _keeps_forward(module: Module, cls: type[_M]) -> TypeGuard[_M]:
     return isinstance(module, cls) and type(module).forward is cls.forward
 
 
-_LEAVES = (layers.Linear, layers.ReLU, layers.LeakyReLU, layers.Sigmoid, layers.Tanh, layers.GELU,
-           layers.Softplus, layers.LogSoftmax, layers.Softmax, layers.Flatten, layers.Identity,
-           layers.Dropout)
-
-
 def _leaf_kind(module: Module) -> Optional[type[Module]]:
-    for cls in _LEAVES:
+    """The exportable layer class module is (keeping that class's forward), or None."""
+    for cls in _WRITERS:
         if _keeps_forward(module, cls):
             return cls
     return None
@@ -248,30 +243,42 @@ def _flatten(g: _Graph, layer: layers.Flatten, x: str, name: str, in_shape: tupl
     return g.node("Reshape", [x, target], name)
 
 
-def _layer_nodes(g: _Graph, layer: Module, x: str, name: str, inp: Tensor) -> str:
-    """The nodes of one layer on value x; returns the output value's name."""
-    shape = tuple(inp.shape)
-    if _keeps_forward(layer, layers.Linear):
-        return _linear(g, layer, x, name, len(shape))
-    if _keeps_forward(layer, layers.ReLU):
-        return g.node("Relu", [x], name)
-    if _keeps_forward(layer, layers.LeakyReLU):
-        return g.node("LeakyRelu", [x], name, alpha=float(layer.negative_slope))
-    if _keeps_forward(layer, layers.Sigmoid):
-        return g.node("Sigmoid", [x], name)
-    if _keeps_forward(layer, layers.Tanh):
-        return g.node("Tanh", [x], name)
-    if _keeps_forward(layer, layers.GELU):
-        return _gelu(g, layer, x, name)
-    if _keeps_forward(layer, layers.Softplus):
-        return _softplus(g, layer, x, name)
-    if _keeps_forward(layer, layers.LogSoftmax) or _keeps_forward(layer, layers.Softmax):
-        op = "LogSoftmax" if isinstance(layer, layers.LogSoftmax) else "Softmax"
-        axis = -1 if layer.dim is None else int(layer.dim)
-        return g.node(op, [x], name, axis=axis)
-    if _keeps_forward(layer, layers.Flatten):
-        return _flatten(g, layer, x, name, shape)
+def _same(op: str) -> _Writer:
+    """A layer written as one ONNX node of the same name, no attributes."""
+    return lambda g, layer, x, name, shape: g.node(op, [x], name)
+
+
+def _softmax(g: _Graph, layer: layers.Softmax, x: str, name: str, shape: tuple[int, ...]) -> str:
+    op = "LogSoftmax" if isinstance(layer, layers.LogSoftmax) else "Softmax"
+    return g.node(op, [x], name, axis=-1 if layer.dim is None else int(layer.dim))
+
+
+def _passes(g: _Graph, layer: Module, x: str, name: str, shape: tuple[int, ...]) -> str:
     return x                              # Identity, and Dropout in eval mode
+
+
+# The exportable layers and how each is written: (graph, layer, its input's
+# value name, the layer's name, its input's shape) -> its output's value name.
+# LogSoftmax before Softmax (a subclass); a subclass that changes forward is
+# none of these.
+_WRITERS: dict[type[Module], _Writer] = {
+    layers.Linear: lambda g, layer, x, name, shape: _linear(g, layer, x, name, len(shape)),
+    layers.ReLU: _same("Relu"),
+    layers.LeakyReLU: lambda g, layer, x, name, shape: g.node(
+        "LeakyRelu", [x], name, alpha=float(layer.negative_slope)),
+    layers.Sigmoid: _same("Sigmoid"),
+    layers.Tanh: _same("Tanh"),
+    layers.GELU: lambda g, layer, x, name, shape: _gelu(g, layer, x, name),
+    layers.Softplus: lambda g, layer, x, name, shape: _softplus(g, layer, x, name),
+    layers.LogSoftmax: _softmax,
+    layers.Softmax: _softmax,
+    layers.Flatten: lambda g, layer, x, name, shape: _flatten(g, layer, x, name, shape),
+    layers.Identity: _passes,
+    layers.Dropout: _passes,
+}
+
+#: The names of the layers export writes (and Sequential, walked layer by layer).
+EXPORTABLE = tuple(cls.__name__ for cls in _WRITERS) + ("Sequential",)
 
 
 # ---- export ---------------------------------------------------------------------
@@ -357,7 +364,9 @@ def export(model: Module, example_input: Union[Tensor, NDArray[Any]],
     g = _Graph(helper, numpy_helper, dtype, opset)
     value = input_names[0]
     for name, layer, inp, _ in steps:
-        value = _layer_nodes(g, layer, value, name or type(layer).__name__, inp)
+        kind = _leaf_kind(layer)
+        assert kind is not None                        # _layer_steps recorded only these
+        value = _WRITERS[kind](g, layer, value, name or type(layer).__name__, tuple(inp.shape))
     g.nodes.append(helper.make_node("Identity", [value], output_names, name="output"))
     elem = helper.np_dtype_to_tensor_dtype(dtype)
 
