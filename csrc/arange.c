@@ -2,8 +2,8 @@
  *
  * PyTorch's CPU kernel computes in double and, on its vector path, in blocks
  * of `lanes` elements (the width of its vectors: 8 floats / 4 doubles with
- * AVX2, twice that with AVX-512), two vectors at a time; the elements past
- * the last pair of vectors go one by one:
+ * AVX2, and on AVX-512 CPUs too, as measured against PyTorch 2.13), two
+ * vectors at a time; the elements past the last pair of vectors go one by one:
  *   vector path, block at i0:  base = start + step·i0         (one rounding: fma)
  *                              x[i0 + k] = base_T + k·step    (base_T: base in
  *                                                              the output type)

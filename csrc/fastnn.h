@@ -25,8 +25,13 @@ typedef ptrdiff_t fnn_int;
 typedef enum {
     FNN_OK = 0,
     FNN_ENOMEM = 1,   /* a workspace could not be allocated */
-    FNN_EINVAL = 2    /* an argument the bindings should have caught */
+    FNN_EINVAL = 2,   /* an argument the bindings should have caught */
+    FNN_ERANGE = 3,   /* a step plan's class index outside [0, C) (plan.c) */
+    FNN_ENONFINITE = 4 /* a step plan's loss is NaN or infinite: nothing was updated */
 } fnn_status;
+
+/* The element type, as a tag: FNN_FLOAT32 (the _s kernels), FNN_FLOAT64 (_d). */
+typedef enum { FNN_FLOAT32 = 0, FNN_FLOAT64 = 1 } fnn_dtype;
 
 /* ---- CPU dispatch (cpu.c) -------------------------------------------- */
 
@@ -337,13 +342,122 @@ fnn_status fnn_optim_step_d(const fnn_optim_args *a, fnn_int n, double *p, const
                             double *s1, double *s2, double *s3);
 
 
+/* ---- step plans (plan.c) -------------------------------------------------
+ *
+ * A training step of a chain of layers, in one call: forward, the loss and
+ * its gradient, backward (no dx below the first Linear), optional gradient
+ * clipping, and the optimizer's update of every segment of parameters. Each
+ * phase calls the kernels above that the eager path calls for the same op,
+ * in the same order, on the same operands, so a planned step gives the bits
+ * of the eager one; each kernel hands its parts to the pool as it does when
+ * called alone. An inference is the forward phase alone.
+ *
+ * The caller describes the plan once (fnn_plan_new copies the description)
+ * and owns every buffer it points to: parameters, their gradients and
+ * optimizer state, and, per call, a workspace of fnn_plan_workspace(plan, M)
+ * bytes, 64-byte aligned, that holds the activations and gradients of M
+ * rows (laid out as fnn_plan_offset says). */
+
+typedef enum { FNN_LAYER_LINEAR = 0, FNN_LAYER_ACT = 1, FNN_LAYER_DROPOUT = 2 } fnn_layer_kind;
+
+typedef struct {
+    fnn_layer_kind kind;
+    fnn_int in, out;          /* features per row, in and out (ACT, DROPOUT: out == in) */
+    fnn_act act;              /* LINEAR: its epilogue (identity ... tanh); ACT: the function */
+    fnn_act_param ap;         /* the activation's slope (leaky), beta and threshold (softplus) */
+    int from_input;           /* ACT: its backward takes act' from the input, else the output */
+    double p;                 /* DROPOUT: the probability of zeroing */
+    const void *W, *b;        /* LINEAR: weight (out × in), bias (out) or NULL */
+    void *dW, *db;            /* LINEAR: where their gradients go; NULL: not wanted */
+} fnn_layer;
+
+typedef enum { FNN_PLAN_NO_LOSS = 0, FNN_PLAN_XENT = 1, FNN_PLAN_ELEMENTWISE = 2 } fnn_plan_loss_kind;
+
+typedef struct {
+    fnn_plan_loss_kind kind;
+    fnn_loss elementwise;     /* ELEMENTWISE: which loss of losses.c */
+    fnn_reduction reduction;
+    const void *class_weight; /* XENT: C class weights or NULL */
+    double label_smoothing;   /* XENT */
+    int64_t ignore_index;     /* XENT with class indices */
+    double delta;             /* ELEMENTWISE Huber */
+    double row_scale;         /* reduction NONE: the backward of the losses' mean (1/M, in the
+                                 element type) or sum (1): each gradient times it */
+} fnn_plan_loss;
+
+/* One optimizer call of the update phase: fnn_optim_step(args, n, p, g, s1, s2, s3).
+ * args is read at each call (the caller sets lr, step, ... before it). */
+typedef struct {
+    fnn_optim_args args;
+    fnn_int n;
+    void *p;
+    const void *g;
+    void *s1, *s2, *s3;
+} fnn_plan_update;
+
+typedef struct fnn_plan fnn_plan;
+
+/* A plan of nlayers layers (>= 1) over rows of in_features, with `loss`
+ * (NULL: none, an inference plan), nupdates update segments (filled in
+ * through fnn_plan_update_at) and nclip gradient buffers (clip[i], clip_len[i]
+ * elements: the order clip_grad_norm_ sums them in). NULL when a layer does
+ * not chain or memory runs out. */
+fnn_plan *fnn_plan_new(fnn_dtype dtype, fnn_int in_features, int nlayers,
+                       const fnn_layer *layers, const fnn_plan_loss *loss, int nupdates,
+                       int nclip, void *const *clip, const fnn_int *clip_len);
+void fnn_plan_free(fnn_plan *plan);
+fnn_plan_update *fnn_plan_update_at(fnn_plan *plan, int i);
+
+/* Bytes of workspace for M rows, and where in it (bytes from its start) a
+ * region lies: FNN_PLAN_AT_OUTPUT the last layer's output (M × out) unless
+ * the call gives `out`; FNN_PLAN_AT_ROWS the per-row cross-entropy losses
+ * (M), or the per-element losses (M × out) of reduction NONE. */
+enum { FNN_PLAN_AT_OUTPUT = 0, FNN_PLAN_AT_ROWS = 1 };
+size_t fnn_plan_workspace(const fnn_plan *plan, fnn_int M);
+size_t fnn_plan_offset(const fnn_plan *plan, fnn_int M, int region);
+
+/* The phases of a call; a step is all four, an inference FORWARD alone. A
+ * call may run the phases in two parts (FORWARD|LOSS|BACKWARD, then UPDATE:
+ * room for an all-reduce of the gradients) on the same workspace and M. */
+enum { FNN_PHASE_FORWARD = 1, FNN_PHASE_LOSS = 2, FNN_PHASE_BACKWARD = 4, FNN_PHASE_UPDATE = 8 };
+/* Seconds per part of a step, added into call->timers when not NULL. */
+enum { FNN_TIME_FORWARD_GEMM = 0, FNN_TIME_FORWARD_OTHER = 1, FNN_TIME_LOSS = 2,
+       FNN_TIME_BACKWARD_GEMM = 3, FNN_TIME_BACKWARD_OTHER = 4, FNN_TIME_UPDATE = 5,
+       FNN_PLAN_TIMERS = 6 };
+
+typedef struct {
+    fnn_int M;                /* rows, >= 1 */
+    const void *x;            /* M × in_features */
+    const int64_t *labels;    /* XENT with class indices: M values (checked here) */
+    const void *target;       /* XENT probabilities, or ELEMENTWISE targets: M × out */
+    const void *weight;       /* ELEMENTWISE: M × out element weights, or NULL */
+    const void *pos_weight;   /* ELEMENTWISE BCE: loss_cols values, or NULL */
+    fnn_int loss_cols;        /* ELEMENTWISE: the last dimension of the loss's input */
+    const uint64_t *seeds;    /* one per DROPOUT layer, in order */
+    void *workspace;
+    void *out;                /* the last layer's output goes here (M × out), or NULL */
+    int phases;
+    int check_finite;         /* LOSS: stop (FNN_ENONFINITE) when the loss, rounded to the
+                                 element type, is NaN or infinite */
+    double max_norm;          /* UPDATE: first scale the clip buffers by max_norm / (norm +
+                                 1e-6) when that is below 1 (clip_grad_norm_); <= 0: no clipping */
+    double *timers;           /* NULL, or FNN_PLAN_TIMERS values to add seconds to */
+    /* results */
+    double loss;              /* LOSS: the reduced loss (the sum for NONE) */
+    int64_t correct;          /* LOSS, XENT with class indices: rows whose first argmax is the
+                                 label; else -1 */
+    double total_norm;        /* UPDATE with clipping: the joint 2-norm before clipping */
+    fnn_int bad_row;          /* FNN_ERANGE: the first row whose label is out of range */
+} fnn_plan_call;
+
+fnn_status fnn_plan_run(fnn_plan *plan, fnn_plan_call *call);
+
+
 /* ---- one entry per kernel, for the bindings (dispatch.c) ----------------
  *
  * The same kernels as above with the element type as a tag: FNN_FLOAT32
  * calls the _s form, FNN_FLOAT64 the _d form; float-typed pointers become
  * void pointers and beta a double. */
-typedef enum { FNN_FLOAT32 = 0, FNN_FLOAT64 = 1 } fnn_dtype;
-
 fnn_status fnn_gemm(fnn_dtype dtype, int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
                     const void *A, fnn_int lda, const void *B, fnn_int ldb, double beta, void *C,
                     fnn_int ldc, const fnn_epilogue *ep);

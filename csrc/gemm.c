@@ -6,8 +6,13 @@
 #include "act_scalar.h"
 #include "internal.h"
 
-/* Up to this many rows, C is computed row by row without packing B. */
+/* Up to this many rows, C is computed row by row without packing B; a
+ * weight gradient with row sums (its bias gradient) too, up to
+ * FNN_SMALL_M_SUMS rows when B has at most FNN_SMALL_M_SUMS_NK elements (the
+ * small layers of a small net, whose packed panels would be mostly padding). */
 #define FNN_SMALL_M 4
+#define FNN_SMALL_M_SUMS 8
+#define FNN_SMALL_M_SUMS_NK 4096.0
 /* An operand packs whole when that takes at most this many bytes (8 MB: a
  * 1024×2048 float matrix), else chunk by chunk. */
 #define FNN_PACK_CAP ((fnn_int)8 << 20)

@@ -315,6 +315,14 @@ static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const FN(fnn_gemm_arch
         for (fnn_int i = 0; i < M; i++)
             for (fnn_int k = 0; k < K; k++)
                 acol[i * K + k] = job->A[k * job->lda + i];
+    for (fnn_int i = 0; job->rowsum && n0 == 0 && i < M; i++) {
+        /* row sums (a Linear's bias gradient), k ascending, by the first columns' part */
+        const REAL *a = job->ta ? acol + i * K : job->A + i * job->lda;
+        REAL s = 0;
+        for (fnn_int k = 0; k < K; k++)
+            s += a[k];
+        job->rowsum[i] = (job->beta != 0 ? job->beta * job->rowsum[i] : 0) + s;
+    }
     for (fnn_int jb = n0; jb < n1; jb += SMALL_M_COLS) {
         fnn_int nb = n1 - jb < SMALL_M_COLS ? n1 - jb : SMALL_M_COLS;
         for (fnn_int i = 0; i < M; i++) {
@@ -439,7 +447,8 @@ static fnn_status F(gemm_run)(F(gemm_job) *job)
         return FNN_EINVAL;
     const int mr = arch->mr, nr = arch->nr;
     double flops = 2.0 * (double)M * (double)N * (double)(K > 0 ? K : 1);
-    if (M <= FNN_SMALL_M && job->rowsum == NULL)
+    if ((M <= FNN_SMALL_M && job->rowsum == NULL) ||
+        (job->rowsum && M <= FNN_SMALL_M_SUMS && (double)N * K <= FNN_SMALL_M_SUMS_NK))
         return fnn_run_parts(flops, (N + SMALL_M_COLS - 1) / SMALL_M_COLS, F(small_m_part), job);
     if (N <= nr && !job->ta && job->rowsum == NULL && K > 0 &&
         (double)K * nr * sizeof(REAL) <= FNN_PACK_CAP)

@@ -6,7 +6,7 @@
 
 from collections.abc import Iterable, Sequence
 from os import PathLike
-from typing import Any, Literal, Optional, Union, overload
+from typing import Any, Dict, List, Literal, Optional, Tuple, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -321,3 +321,56 @@ def optim_step(
 def arange(
     start: float, step: float, n: int, dtype: npt.DTypeLike, lanes: int, fused: bool
 ) -> _Array: ...
+
+# ---- step plans (_plan.pxi) ----------------------------------------------------
+
+HYPER_COLUMNS: Tuple[str, ...]
+PHASE_FORWARD: int
+PHASE_LOSS: int
+PHASE_BACKWARD: int
+PHASE_UPDATE: int
+PLAN_BAD_LABEL: int
+PLAN_NONFINITE: int
+PLAN_BUSY: int
+TIMER_NAMES: Tuple[str, ...]
+
+class StepPlan:
+    in_features: int
+    out_features: int
+    nlayers: int
+    ndropout: int
+    nupdates: int
+    hyper: _Array
+    keep: Any
+    timers: Optional[_Array]
+    loss: float
+    total_norm: float
+    correct: int
+    bad_row: int
+    def __init__(
+        self,
+        dtype: npt.DTypeLike,
+        in_features: int,
+        layers: List[Dict[str, Any]],
+        loss: Optional[Dict[str, Any]],
+        optimizer: Optional[str],
+        updates: List[Any],
+        clip: List[_Array],
+    ) -> None: ...
+    def profile(self, on: bool = ...) -> None: ...
+    def output(self, M: int) -> _Array: ...
+    def rows(self, M: int) -> _Array: ...
+    def run(
+        self,
+        x: _Array,
+        labels: Optional[_Array],
+        target: Optional[_Array],
+        weight: Optional[_Array],
+        pos_weight: Optional[_Array],
+        loss_cols: int,
+        seeds: Optional[_Array],
+        phases: int,
+        out: Optional[_Array] = ...,
+        check_finite: bool = ...,
+        max_norm: float = ...,
+    ) -> int: ...

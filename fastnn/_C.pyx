@@ -13,6 +13,7 @@
 #   _data.pxi     gather_rows, argmax, count_correct, sum_squares  (csrc/data.c)
 #   _optim.pxi    optim_step: one fused optimizer step  (csrc/optim.c)
 #   _arange.pxi   arange: torch.arange's values bit for bit  (csrc/arange.c)
+#   _plan.pxi     StepPlan: a training step (or an inference) in one call  (csrc/plan.c)
 
 cimport numpy as cnp
 import numpy as np
@@ -33,3 +34,4 @@ include "_dropout.pxi"
 include "_data.pxi"
 include "_optim.pxi"
 include "_arange.pxi"
+include "_plan.pxi"

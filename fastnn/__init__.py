@@ -39,6 +39,7 @@ from . import nn  # noqa: E402  (nn builds on the names above)
 from . import optim  # noqa: E402
 from . import data, datasets, distributed as distributed, train, utils as utils  # noqa: E402
 from . import onnx as onnx  # noqa: E402  (fastnn.onnx.export; the onnx package loads on first use)
+from .plan import compile as compile, compile_step as compile_step  # noqa: E402
 
 if TYPE_CHECKING:
     import builtins
@@ -147,4 +148,5 @@ __all__ = ["ops", "nn", "optim", "data", "datasets", "train", "info", "set_num_t
            "ones_like", "full", "empty", "randn", "rand", "randint", "normal", "arange",
            "linspace", "manual_seed", "no_grad", "enable_grad", "is_grad_enabled", "save", "load",
            "float32", "float64", "int64", "matmul", "mm", "exp", "log", "relu", "sigmoid", "tanh",
-           "sum", "mean", "reshape", "maximum", "minimum", "max", "clamp", "abs", "cat", "stack"]
+           "sum", "mean", "reshape", "maximum", "minimum", "max", "clamp", "abs", "cat", "stack",
+           "compile", "compile_step"]

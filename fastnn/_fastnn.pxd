@@ -10,6 +10,8 @@ cdef extern from "fastnn.h" nogil:
         FNN_OK
         FNN_ENOMEM
         FNN_EINVAL
+        FNN_ERANGE
+        FNN_ENONFINITE
 
     void fnn_cpu_init()
     int fnn_simd_count()
@@ -150,3 +152,88 @@ cdef extern from "fastnn.h" nogil:
     double fnn_sum_squares(fnn_dtype dtype, int count, const void **bufs, const fnn_int *lens)
     fnn_status fnn_optim_step(fnn_dtype dtype, const fnn_optim_args *a, fnn_int n, void *p,
                               const void *g, void *s1, void *s2, void *s3)
+
+    # step plans (plan.c)
+    ctypedef enum fnn_layer_kind:
+        FNN_LAYER_LINEAR
+        FNN_LAYER_ACT
+        FNN_LAYER_DROPOUT
+
+    ctypedef struct fnn_layer:
+        fnn_layer_kind kind
+        fnn_int in_ "in"
+        fnn_int out
+        fnn_act act
+        fnn_act_param ap
+        int from_input
+        double p
+        const void *W
+        const void *b
+        void *dW
+        void *db
+
+    ctypedef enum fnn_plan_loss_kind:
+        FNN_PLAN_NO_LOSS
+        FNN_PLAN_XENT
+        FNN_PLAN_ELEMENTWISE
+
+    ctypedef struct fnn_plan_loss:
+        fnn_plan_loss_kind kind
+        fnn_loss elementwise
+        fnn_reduction reduction
+        const void *class_weight
+        double label_smoothing
+        int64_t ignore_index
+        double delta
+        double row_scale
+
+    ctypedef struct fnn_plan_update:
+        fnn_optim_args args
+        fnn_int n
+        void *p
+        const void *g
+        void *s1
+        void *s2
+        void *s3
+
+    ctypedef struct fnn_plan:
+        pass
+
+    fnn_plan *fnn_plan_new(fnn_dtype dtype, fnn_int in_features, int nlayers,
+                           const fnn_layer *layers, const fnn_plan_loss *loss, int nupdates,
+                           int nclip, void *const *clip, const fnn_int *clip_len)
+    void fnn_plan_free(fnn_plan *plan)
+    fnn_plan_update *fnn_plan_update_at(fnn_plan *plan, int i)
+    size_t fnn_plan_workspace(const fnn_plan *plan, fnn_int M)
+    size_t fnn_plan_offset(const fnn_plan *plan, fnn_int M, int region)
+
+    enum:
+        FNN_PLAN_AT_OUTPUT
+        FNN_PLAN_AT_ROWS
+        FNN_PHASE_FORWARD
+        FNN_PHASE_LOSS
+        FNN_PHASE_BACKWARD
+        FNN_PHASE_UPDATE
+        FNN_PLAN_TIMERS
+
+    ctypedef struct fnn_plan_call:
+        fnn_int M
+        const void *x
+        const int64_t *labels
+        const void *target
+        const void *weight
+        const void *pos_weight
+        fnn_int loss_cols
+        const uint64_t *seeds
+        void *workspace
+        void *out
+        int phases
+        int check_finite
+        double max_norm
+        double *timers
+        double loss
+        int64_t correct
+        double total_norm
+        fnn_int bad_row
+
+    fnn_status fnn_plan_run(fnn_plan *plan, fnn_plan_call *call)

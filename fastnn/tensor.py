@@ -1623,19 +1623,18 @@ _LANES: Dict[np.dtype[Any], Tuple[builtins.int, builtins.bool]] = {}
 
 def _torch_lanes(dtype: np.dtype[Any]) -> Tuple[builtins.int, builtins.bool]:
     """(lanes, fused) of PyTorch's CPU kernels for float `dtype` on this
-    machine: the width of its vectors (AVX-512: 16 floats, 8 doubles; AVX2
-    and the others: 8 and 4) and whether its compiler fused the
-    multiply-adds (where the CPU has FMA). x86 with AVX2 is checked against
-    PyTorch in the tests; AVX-512 and aarch64 follow PyTorch's vector widths
-    without a machine here to compare on."""
+    machine: the width of its vectors (8 floats, 4 doubles) and whether its
+    compiler fused the multiply-adds (where the CPU has FMA). On x86 the
+    width is 8 floats / 4 doubles with AVX2 and with AVX-512 alike (PyTorch
+    2.13's arange kernel on an AVX-512 CPU, whose capability it reports as
+    AVX512, gives the 256-bit blocks' values); both are checked against
+    PyTorch in the tests. aarch64 follows PyTorch's vector width without a
+    machine here to compare on."""
     if dtype not in _LANES:
         x86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "x86")
         built = _C.simd_entries(include_tests=False)
-        if x86 and "avx512" in built and _C.simd_supported("avx512"):
-            lanes, fused = 16, True
-        else:
-            lanes = 8
-            fused = (not x86) or ("avx2" in built and _C.simd_supported("avx2"))
+        lanes = 8
+        fused = (not x86) or ("avx2" in built and _C.simd_supported("avx2"))
         _LANES[dtype] = (lanes if dtype == float32 else lanes // 2, fused)
     return _LANES[dtype]
 

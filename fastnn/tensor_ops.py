@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _C
+from . import _C, _record
 from .autograd import Node, needs_grad
 from .tensor_base import _FLOATS, TensorBase, _dim, _to_array
 
@@ -760,10 +760,15 @@ def reshape(a: TensorLike, *shape: Union[int, Sequence[int]]) -> Tensor:
         raise ValueError(f"cannot reshape a tensor of shape {A.shape} ({A.size} elements) "
                          f"into {shape}") from None
     if not needs_grad(a):
-        return _make(out)
-    node = ReshapeBackward((a,))
-    node.shape = A.shape
-    return _make(out, node)
+        result = _make(out)
+    else:
+        node = ReshapeBackward((a,))
+        node.shape = A.shape
+        result = _make(out, node)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("reshape", a, result)
+    return result
 
 
 view = reshape
@@ -1046,7 +1051,11 @@ def relu(a: TensorLike) -> Tensor:
     Tensor
         a's shape, its float dtype.
     """
-    return _unary(a, _C.relu, lambda g, y: _C.relu_backward(g, y), True)
+    out = _unary(a, _C.relu, lambda g, y: _C.relu_backward(g, y), True)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("relu", a, out)
+    return out
 
 
 def sigmoid(a: TensorLike) -> Tensor:
@@ -1062,7 +1071,11 @@ def sigmoid(a: TensorLike) -> Tensor:
     Tensor
         a's shape, its float dtype; values in [0, 1].
     """
-    return _unary(a, _C.sigmoid, lambda g, y: _C.sigmoid_backward(g, y), True)
+    out = _unary(a, _C.sigmoid, lambda g, y: _C.sigmoid_backward(g, y), True)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("sigmoid", a, out)
+    return out
 
 
 def tanh(a: TensorLike) -> Tensor:
@@ -1078,7 +1091,11 @@ def tanh(a: TensorLike) -> Tensor:
     Tensor
         a's shape, its float dtype; values in [-1, 1].
     """
-    return _unary(a, _C.tanh, lambda g, y: _C.tanh_backward(g, y), True)
+    out = _unary(a, _C.tanh, lambda g, y: _C.tanh_backward(g, y), True)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("tanh", a, out)
+    return out
 
 
 class ClampBackward(Node):

@@ -11,7 +11,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
 
 import numpy as np
 
-from .. import _C
+from .. import _C, _record
 from .. import tensor_ops as _t
 from ..autograd import WRITTEN, Node, _state as _ag_state, needs_grad, rebase_in_place
 from ..tensor import Tensor
@@ -173,17 +173,23 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None,
     W = weight._data if isinstance(weight, Tensor) else _arr(weight, "weight")
     B = None if bias is None else (bias._data if isinstance(bias, Tensor) else _arr(bias, "bias"))
     y = linear_array(X, W, B, activation, negative_slope)
-    if not _ag_state["enabled"]:
-        return _make(y)
-    gx = input if isinstance(input, Tensor) and input.requires_grad else None
-    gw = weight if isinstance(weight, Tensor) and weight.requires_grad else None
-    gb = bias if isinstance(bias, Tensor) and bias.requires_grad else None
+    gx = gw = gb = None
+    if _ag_state["enabled"]:
+        gx = input if isinstance(input, Tensor) and input.requires_grad else None
+        gw = weight if isinstance(weight, Tensor) and weight.requires_grad else None
+        gb = bias if isinstance(bias, Tensor) and bias.requires_grad else None
     if gx is None and gw is None and gb is None:
-        return _make(y)
-    node = LinearBackward((gx, gw, gb))
-    node.x, node.w, node.act, node.slope = X, W, activation, negative_slope
-    node.y = y if activation is not None else None
-    return _make(y, node)
+        out = _make(y)
+    else:
+        node = LinearBackward((gx, gw, gb))
+        node.x, node.w, node.act, node.slope = X, W, activation, negative_slope
+        node.y = y if activation is not None else None
+        out = _make(y, node)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("linear", input, out, weight=weight, bias=bias, activation=activation,
+               negative_slope=negative_slope)
+    return out
 
 
 class LinearChainBackward(Node):
@@ -516,7 +522,13 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         input's shape.
     """
     out = _t.relu(input)
-    return _in_place(input, out) if inplace else out
+    if not inplace:
+        return out
+    result = _in_place(input, out)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.alias(out, result)
+    return result
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -576,7 +588,11 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """
     out = _t._unary(input, lambda A: _C.leaky_relu(A, negative_slope),
                     lambda g, x: _C.leaky_relu_backward(g, x, negative_slope), False)
-    return _in_place(input, out) if inplace else out
+    result = _in_place(input, out) if inplace else out
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("leaky_relu", input, result, negative_slope=negative_slope)
+    return result
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -596,8 +612,12 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     Tensor
         input's shape.
     """
-    return _t._unary(input, lambda A: _C.gelu(A, approximate),
-                     lambda g, x: _C.gelu_backward(g, x, approximate), False)
+    out = _t._unary(input, lambda A: _C.gelu(A, approximate),
+                    lambda g, x: _C.gelu_backward(g, x, approximate), False)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("gelu", input, out, approximate=approximate)
+    return out
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -618,8 +638,12 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     Tensor
         input's shape.
     """
-    return _t._unary(input, lambda A: _C.softplus(A, beta, threshold),
-                     lambda g, x: _C.softplus_backward(g, x, beta, threshold), False)
+    out = _t._unary(input, lambda A: _C.softplus(A, beta, threshold),
+                    lambda g, x: _C.softplus_backward(g, x, beta, threshold), False)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("softplus", input, out, beta=beta, threshold=threshold)
+    return out
 
 
 # softmax and log_softmax are differentiable ops of fastnn.tensor_ops (so that
@@ -743,7 +767,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         node = DropoutBackward((input,))
         node.p, node.seed = p, seed
         out = _make(y, node)
-    return _in_place(input, out) if inplace else out
+    result = _in_place(input, out) if inplace else out
+    rec = _record.active[0]
+    if rec is not None:
+        rec.op("dropout", input, result, p=p, seed=seed)
+    return result
 
 
 # ---- losses ---------------------------------------------------------------------
@@ -843,18 +871,27 @@ def cross_entropy(input: Tensor, target: Union[Tensor, ArrayLike], weight: Optio
     need = needs_grad(input)
     loss, grad = _C.softmax_cross_entropy(X, T, reduction=reduction, label_smoothing=label_smoothing,
                                           weight=Wt, ignore_index=ignore_index, need_grad=need)
-    return _loss_result(loss, grad, input, None, rows=True)
+    out = _loss_result(loss, grad, input, None, rows=True)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.loss("cross_entropy", input, target, out, weight=Wt, ignore_index=ignore_index,
+                 reduction=reduction, label_smoothing=label_smoothing)
+    return out
 
 
-def _pointwise(fn: Callable[..., Tuple[ArrayLike, Optional[NDArray[Any]]]], input: Tensor,
-               target: Union[Tensor, ArrayLike], **kw: Any) -> Tensor:
+def _pointwise(fn: Callable[..., Tuple[ArrayLike, Optional[NDArray[Any]]]], kind: str,
+               input: Tensor, target: Union[Tensor, ArrayLike], **kw: Any) -> Tensor:
     X = _arr(input, "input")
     T = _arr(target, "target") if isinstance(target, Tensor) else np.asarray(target)
     if isinstance(T, np.ndarray) and T.dtype != X.dtype and T.dtype.kind in "iub":
         T = T.astype(X.dtype)       # integer targets of a float loss
     need = needs_grad(input, target)
     loss, grad = fn(X, T, need_grad=need, **kw)
-    return _loss_result(loss, grad, input, target)
+    out = _loss_result(loss, grad, input, target)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.loss(kind, input, target, out, **kw)
+    return out
 
 
 def mse_loss(input: Tensor, target: Union[Tensor, ArrayLike], reduction: str = "mean") -> Tensor:
@@ -877,7 +914,7 @@ def mse_loss(input: Tensor, target: Union[Tensor, ArrayLike], reduction: str = "
         A 0-d tensor of input's dtype ("mean", "sum") or input's shape
         ("none").
     """
-    return _pointwise(_C.mse_loss, input, target, reduction=reduction)
+    return _pointwise(_C.mse_loss, "mse", input, target, reduction=reduction)
 
 
 def l1_loss(input: Tensor, target: Union[Tensor, ArrayLike], reduction: str = "mean") -> Tensor:
@@ -902,7 +939,7 @@ def l1_loss(input: Tensor, target: Union[Tensor, ArrayLike], reduction: str = "m
         A 0-d tensor of input's dtype ("mean", "sum") or input's shape
         ("none").
     """
-    return _pointwise(_C.l1_loss, input, target, reduction=reduction)
+    return _pointwise(_C.l1_loss, "l1", input, target, reduction=reduction)
 
 
 def huber_loss(input: Tensor, target: Union[Tensor, ArrayLike], reduction: str = "mean",
@@ -931,7 +968,7 @@ def huber_loss(input: Tensor, target: Union[Tensor, ArrayLike], reduction: str =
         A 0-d tensor of input's dtype ("mean", "sum") or input's shape
         ("none").
     """
-    return _pointwise(_C.huber_loss, input, target, reduction=reduction, delta=delta)
+    return _pointwise(_C.huber_loss, "huber", input, target, reduction=reduction, delta=delta)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Union[Tensor, ArrayLike],
@@ -973,4 +1010,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Union[Tensor, ArrayL
         T = T.astype(X.dtype)
     loss, grad = _C.binary_cross_entropy_with_logits(X, T, weight=w, reduction=reduction,
                                                      pos_weight=pw, need_grad=needs_grad(input))
-    return _loss_result(loss, grad, input, None)
+    out = _loss_result(loss, grad, input, None)
+    rec = _record.active[0]
+    if rec is not None:
+        rec.loss("bce_with_logits", input, target, out, weight=w, reduction=reduction,
+                 pos_weight=pw)
+    return out

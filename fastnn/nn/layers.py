@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple, Union, c
 
 import numpy as np
 
+from .. import _record
 from ..autograd import _state as _grad_mode
 from ..tensor import Tensor
 from ..tensor_base import _as_dtype, _dim, _float_dtype, default_generator  # noqa: F401
@@ -761,6 +762,9 @@ class Sequential(Module):
         TypeError
             Under no_grad, if a module returns anything but a Tensor.
         """
+        rec = _record.active[0]
+        if rec is not None:            # fastnn.plan records the layers one by one
+            return cast(Tensor, rec.sequential(self, input))
         plan = self._plan()
         if not _grad_mode["enabled"] and isinstance(input, Tensor):
             return Tensor._make(_forward_arrays(plan, input._data))

@@ -104,6 +104,13 @@ class Parameter(Tensor):
 # Bumped whenever any module's parameters or children change, so that the
 # cached parameter lists of every module know when to be rebuilt.
 _structure = [0]
+# Bumped whenever any other attribute of a module is assigned (a Dropout's p,
+# an activation's slope, a loss's reduction, a flag a forward reads), so that
+# fastnn.plan's plans, which read them once, know when to be made again.
+_attributes = [0]
+# Bumped by every train() / eval(): the plans of fastnn.plan are kept per
+# mode, and a step finds its plan again at once while this stays the same.
+_modes = [0]
 
 
 class Module:
@@ -157,6 +164,7 @@ class Module:
             modules[name] = None
         else:
             object.__setattr__(self, name, value)
+            _attributes[0] += 1
             return
         _structure[0] += 1
         object.__setattr__(self, name, value)
@@ -433,6 +441,7 @@ class Module:
         """
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
+        _modes[0] += 1
         return self
 
     def eval(self: _M) -> _M:

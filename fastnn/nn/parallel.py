@@ -108,7 +108,7 @@ class DistributedDataParallel(Module):
         if not dist.is_initialized():
             dist.init()
         self.module = module
-        self._pending = False
+        self._set_pending(False)
         self._check_same_model()
         self._broadcast_parameters()
         register_post_backward_hook(self, "_average_gradients")
@@ -132,6 +132,12 @@ class DistributedDataParallel(Module):
             dist.broadcast(p._data, src=0)
 
     # ---- the forward and the gradients -----------------------------------------
+    def _set_pending(self, value: bool) -> None:
+        """Whether the next backward's gradients are to be averaged (a flag
+        of its own, set without Module.__setattr__: setting it is no edit of
+        the model that fastnn.plan would have to plan anew)."""
+        object.__setattr__(self, "_pending", value)
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Call the wrapped module; gradients are averaged after the next backward.
 
@@ -146,7 +152,7 @@ class DistributedDataParallel(Module):
             What the wrapped module returns.
         """
         if is_grad_enabled():
-            self._pending = True
+            self._set_pending(True)
         return self.module(*args, **kwargs)
 
     def _average_gradients(self) -> None:
@@ -154,7 +160,7 @@ class DistributedDataParallel(Module):
         the ranks (after the first backward that follows a forward)."""
         if not self._pending:
             return
-        self._pending = False
+        self._set_pending(False)
         if dist.get_world_size() == 1:
             return
         groups: OrderedDict[np.dtype[Any], List[Parameter]] = OrderedDict()

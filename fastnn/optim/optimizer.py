@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
 #: A state buffer an optimizer keeps per parameter: (name in the state, initial value).
 _Slot = Optional[Tuple[str, float]]
+#: One fused kernel call of an update: (keyword arguments, parameter array, gradient
+#: array, s1, s2, s3, the parameters it covers); see Optimizer._kernel_calls.
+_Call = Tuple[Dict[str, Any], "NDArray[Any]", "NDArray[Any]", Optional["NDArray[Any]"],
+              Optional["NDArray[Any]"], Optional["NDArray[Any]"], "list[Tensor]"]
 _T = TypeVar("_T")
 
 
@@ -78,6 +82,9 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         self._flat = {}          # id(group) -> _FlatGroup of its span of the arena
+        # counts step(), add_param_group and load_state_dict: fastnn.plan's
+        # steps know from it when the state moved on without them
+        self._version = 0
         if isinstance(params, (Tensor, str, bytes)) or not hasattr(params, "__iter__"):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
@@ -134,6 +141,7 @@ class Optimizer:
         if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
+        self._version += 1
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validate a group's options (each optimizer checks its own)."""
@@ -189,8 +197,12 @@ class Optimizer:
             with enable_grad():             # the closure computes a loss and its gradients
                 loss = closure()
         self._check_finite()
+        self._version += 1
         for g in self.param_groups:
-            if not self._step_flat(g):
+            if self.fused():
+                for args, data, grad, s1, s2, s3, _ in self._kernel_calls(g):
+                    _C.optim_step(cast(str, self._kind), data, grad, s1, s2, s3, **args)
+            else:
                 with no_grad():             # an _update may use tensor operations in place
                     for p, grad in self._grads(g):
                         self._update(p, grad, g)
@@ -209,25 +221,54 @@ class Optimizer:
     def _kernel_args(self, group: dict[str, Any], step: int, first: bool) -> dict[str, Any]:
         raise NotImplementedError
 
+    def fused(self) -> bool:
+        """Whether each update is a call of one fused kernel (fastnn's SGD,
+        Adam, AdamW, Adagrad, RMSprop, and subclasses that keep their
+        update): what fastnn.plan needs to run the step in C.
+
+        Returns
+        -------
+        bool
+        """
+        return self._kind is not None and type(self)._update is Optimizer._update
+
     def _update(self, p: Tensor, grad: NDArray[Any], group: dict[str, Any]) -> None:
         """Move parameter p (a Tensor) by its gradient array grad with the
         options of its group, in place (one kernel call)."""
         if self._kind is None:
             raise NotImplementedError(f"{type(self).__name__} does not define _update")
+        args, _, _, s1, s2, s3, _ = self._param_call(p, grad, group)
+        _C.optim_step(self._kind, p._data, grad, s1, s2, s3, **args)
+
+    def _param_call(self, p: Tensor, grad: NDArray[Any], group: dict[str, Any]) -> _Call:
+        """The kernel call that updates parameter p now (its step counted,
+        its state buffers made): see _kernel_calls."""
         step = self._count_step(p) if self._counts_steps else 1
         slots = self._state_slots(group)
         first = (self._kind == "sgd" and slots[0] is not None
                  and self.state.get(p, {}).get("momentum_buffer") is None)
         s1, s2, s3 = [self._state_buffer(p, s[0], s[1]) if s is not None else None for s in slots]
-        _C.optim_step(self._kind, p._data, grad, s1, s2, s3,
-                      **self._kernel_args(group, step, first))
+        return self._kernel_args(group, step, first), p._data, grad, s1, s2, s3, [p]
 
-    def _step_flat(self, group: dict[str, Any]) -> bool:
-        """Update `group` with one kernel call over its span of the arena, if
-        it has one and every parameter has its gradient in the arena's
-        gradient buffer; False (nothing done) otherwise."""
-        if self._kind is None or type(self)._update is not Optimizer._update:
-            return False
+    def _kernel_calls(self, group: dict[str, Any]) -> list[_Call]:
+        """The fused kernel calls that update `group` now, as step makes them:
+        one over the group's span of the arena when it has one and every
+        parameter has its gradient there (see _flat_call), else one per
+        parameter with a gradient. Each is (kernel keyword arguments,
+        parameter array, gradient array, s1, s2, s3, the parameters it
+        covers); the step counts and state buffers are updated and made as
+        the step's own (fastnn.plan makes its update from these)."""
+        call = self._flat_call(group)
+        if call is not None:
+            return [call]
+        return [self._param_call(p, grad, group) for p, grad in self._grads(group)]
+
+    def _flat_call(self, group: dict[str, Any]) -> Optional[_Call]:
+        """The one kernel call over `group`'s span of the arena, if it has one
+        and every parameter has its gradient in the arena's gradient buffer;
+        None otherwise (nothing counted or made)."""
+        if not self.fused():
+            return None
         params = group["params"]
         flat = self._flat.get(id(group))
         ready = flat.ready(params) if flat is not None else _MOVED
@@ -236,7 +277,7 @@ class Optimizer:
             ready = flat.ready(params)
         flat = cast(_FlatGroup, flat)       # ready is _MOVED whenever there was none
         if ready is not True or flat.data is None:
-            return False
+            return None
         slots = self._state_slots(group)
         first = False
         step = 1
@@ -245,21 +286,20 @@ class Optimizer:
             if self._kind == "sgd":
                 have = {st is not None and st.get("momentum_buffer") is not None for st in states}
                 if len(have) != 1:
-                    return False
+                    return None
                 first = not have.pop()
             if self._counts_steps:
                 counts = {st.get("step", 0) if st is not None else 0 for st in states}
                 if len(counts) != 1:
-                    return False
+                    return None
                 step = counts.pop() + 1
         s1, s2, s3 = [flat.state(self.state, params, s[0], s[1]) if s is not None else None
                       for s in slots]
         if self._counts_steps:
             for p in params:
                 self.state.setdefault(p, {})["step"] = step
-        _C.optim_step(self._kind, flat.data, cast("NDArray[Any]", flat.grad), s1, s2, s3,
-                      **self._kernel_args(group, step, first))
-        return True
+        return (self._kernel_args(group, step, first), flat.data, cast("NDArray[Any]", flat.grad),
+                s1, s2, s3, list(params))
 
     def _count_step(self, p: Tensor) -> int:
         """Add one to p's step count in the state and return it."""
@@ -375,6 +415,7 @@ class Optimizer:
             for k, v in theirs.items():
                 if k != "params":
                     mine[k] = copy.deepcopy(v.item() if isinstance(v, np.ndarray) else v)
+        self._version += 1
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
