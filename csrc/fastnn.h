@@ -381,8 +381,6 @@ typedef struct {
     double label_smoothing;   /* XENT */
     int64_t ignore_index;     /* XENT with class indices */
     double delta;             /* ELEMENTWISE Huber */
-    double row_scale;         /* reduction NONE: the backward of the losses' mean (1/M, in the
-                                 element type) or sum (1): each gradient times it */
 } fnn_plan_loss;
 
 /* One optimizer call of the update phase: fnn_optim_step(args, n, p, g, s1, s2, s3).
@@ -433,6 +431,8 @@ typedef struct {
     const void *weight;       /* ELEMENTWISE: M × out element weights, or NULL */
     const void *pos_weight;   /* ELEMENTWISE BCE: loss_cols values, or NULL */
     fnn_int loss_cols;        /* ELEMENTWISE: the last dimension of the loss's input */
+    double row_scale;         /* reduction NONE: the backward of the losses' mean (1/M, in the
+                                 element type) or sum (1): each gradient times it */
     const uint64_t *seeds;    /* one per DROPOUT layer, in order */
     void *workspace;
     void *out;                /* the last layer's output goes here (M × out), or NULL */

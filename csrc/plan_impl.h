@@ -101,8 +101,8 @@ static fnn_status FN(loss)(const fnn_plan *plan, fnn_plan_call *call, T *grad)
     if (st != FNN_OK)
         return st;
     call->loss = loss;
-    if (grad && ls->reduction == FNN_REDUCTION_NONE && ls->row_scale != 1)
-        st = FN(scale)(M * C, grad, ls->row_scale);
+    if (grad && ls->reduction == FNN_REDUCTION_NONE && call->row_scale != 1)
+        st = FN(scale)(M * C, grad, call->row_scale);
     return st;
 }
 

@@ -340,6 +340,7 @@ class StepPlan:
     nlayers: int
     ndropout: int
     nupdates: int
+    runs: int
     hyper: _Array
     keep: Any
     timers: Optional[_Array]
@@ -373,4 +374,5 @@ class StepPlan:
         out: Optional[_Array] = ...,
         check_finite: bool = ...,
         max_norm: float = ...,
+        row_scale: float = ...,
     ) -> int: ...

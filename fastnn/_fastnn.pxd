@@ -185,7 +185,6 @@ cdef extern from "fastnn.h" nogil:
         double label_smoothing
         int64_t ignore_index
         double delta
-        double row_scale
 
     ctypedef struct fnn_plan_update:
         fnn_optim_args args
@@ -224,6 +223,7 @@ cdef extern from "fastnn.h" nogil:
         const void *weight
         const void *pos_weight
         fnn_int loss_cols
+        double row_scale
         const uint64_t *seeds
         void *workspace
         void *out

@@ -75,7 +75,7 @@ cdef class StepPlan:
         ``{"kind": "cross_entropy" | "mse" | "l1" | "huber" |
         "bce_with_logits", "reduction": "mean" | "sum" | "none",
         "weight": class weights (C,) or None, "label_smoothing",
-        "ignore_index", "delta", "row_scale"}``; None for an inference plan.
+        "ignore_index", "delta"}``; None for an inference plan.
     optimizer : str or None
         The update's kernel ("sgd", "adam", "adagrad", "rmsprop").
     updates : list of tuple
@@ -90,12 +90,15 @@ cdef class StepPlan:
         Each update's optimizer arguments, read at every run.
     ndropout : int
         Dropout layers: ``run`` takes one seed for each.
+    runs : int
+        The calls into C so far (one per ``run``).
     """
     cdef fnn_plan *plan
     cdef int typenum
     cdef fnn_dtype dt
     cdef readonly fnn_int in_features, out_features
     cdef readonly int nlayers, ndropout, nupdates
+    cdef readonly long long runs
     cdef readonly object hyper, keep, timers
     cdef object workspace
     cdef fnn_int ws_rows
@@ -105,6 +108,7 @@ cdef class StepPlan:
     cdef readonly int64_t correct
     cdef readonly fnn_int bad_row
     cdef int has_labels_loss
+    cdef int loss_kind
 
     def __cinit__(self, dtype, fnn_int in_features, list layers, loss, optimizer, list updates,
                   list clip):
@@ -173,13 +177,13 @@ cdef class StepPlan:
             self.in_features, self.out_features, self.nlayers = in_features, width, L
             lo.kind = FNN_PLAN_NO_LOSS
             lo.class_weight = NULL
+            self.loss_kind = FNN_PLAN_NO_LOSS
             self.has_labels_loss = 0
             if loss is not None:
                 lo.reduction = _reduction(loss.get("reduction", "mean"))
                 lo.label_smoothing = float(loss.get("label_smoothing", 0.0))
                 lo.ignore_index = int(loss.get("ignore_index", -100))
                 lo.delta = float(loss.get("delta", 1.0))
-                lo.row_scale = float(loss.get("row_scale", 1.0))
                 lo.elementwise = FNN_LOSS_MSE
                 if loss["kind"] == "cross_entropy":
                     lo.kind = FNN_PLAN_XENT
@@ -189,6 +193,7 @@ cdef class StepPlan:
                 else:
                     lo.kind = FNN_PLAN_ELEMENTWISE
                     lo.elementwise = _PLAN_LOSSES[loss["kind"]]
+                self.loss_kind = lo.kind
             self.nupdates = len(updates)
             for i in range(len(clip)):
                 cl[i] = _plan_ptr(clip[i], t, cnp.PyArray_SIZE(<cnp.ndarray>clip[i]), True,
@@ -289,7 +294,8 @@ cdef class StepPlan:
         return 0
 
     def run(self, cnp.ndarray x, labels, target, weight, pos_weight, fnn_int loss_cols,
-            seeds, int phases, out=None, bint check_finite=True, double max_norm=0.0):
+            seeds, int phases, out=None, bint check_finite=True, double max_norm=0.0,
+            double row_scale=1.0):
         """One run of the phases (bits of PHASE_*) over x's M rows.
 
         Parameters
@@ -318,6 +324,9 @@ cdef class StepPlan:
             Stop before the backward when the reduced loss is not finite.
         max_norm : float
             Clip the gradients' joint 2-norm to it before the update (> 0).
+        row_scale : float
+            With reduction 'none', each loss gradient times this (the
+            backward of the losses' mean: 1/M in the plan's dtype).
 
         Returns
         -------
@@ -349,6 +358,8 @@ cdef class StepPlan:
             raise ValueError("StepPlan.run: loss_cols must divide the output's elements")
         c.loss_cols = loss_cols if loss_cols > 0 else self.out_features
         if phases & (PHASE_LOSS | PHASE_BACKWARD):
+            if self.loss_kind == FNN_PLAN_NO_LOSS:
+                raise ValueError("StepPlan.run: a plan without a loss runs the forward alone")
             if self.has_labels_loss and c.labels == NULL and c.target == NULL:
                 raise ValueError("StepPlan.run: the cross-entropy needs labels or target")
             if not self.has_labels_loss and c.target == NULL:
@@ -369,6 +380,7 @@ cdef class StepPlan:
         c.phases = phases
         c.check_finite = check_finite
         c.max_norm = max_norm
+        c.row_scale = row_scale
         c.timers = NULL
         if self.timers is not None:
             c.timers = <double *>cnp.PyArray_DATA(<cnp.ndarray>self.timers)
@@ -376,6 +388,7 @@ cdef class StepPlan:
         c.total_norm = 0
         cdef fnn_status st
         self.busy = True
+        self.runs += 1
         try:
             with nogil:
                 st = fnn_plan_run(self.plan, &c)

@@ -80,6 +80,25 @@ class Unplannable(Exception):
     message names the first thing the planner could not take."""
 
 
+class NonFiniteLoss(FloatingPointError):
+    """A step's loss is NaN or infinite: nothing was updated.
+
+    Parameters
+    ----------
+    value : float
+        The loss.
+
+    Attributes
+    ----------
+    value : float
+        The loss.
+    """
+
+    def __init__(self, value: float) -> None:
+        super().__init__(f"loss is {value}: no parameter was updated")
+        self.value = value
+
+
 # ---- recording one forward ---------------------------------------------------------
 
 class _Op:
@@ -436,6 +455,9 @@ class CompiledModule(Module):
     fullgraph : bool
         Raise (RuntimeError) instead of running eagerly when the model
         cannot be planned.
+    limit : int
+        The most plans kept (one per mode and input shape); past it a new
+        shape runs eagerly.
 
     Attributes
     ----------
@@ -443,14 +465,20 @@ class CompiledModule(Module):
         Why the last forward ran eagerly (None when it ran on a plan).
     """
 
-    def __init__(self, model: Module, fullgraph: bool = False) -> None:
+    def __init__(self, model: Module, fullgraph: bool = False, limit: int = 8) -> None:
         super().__init__()
         self._orig_mod = model
         object.__setattr__(self, "_fullgraph", fullgraph)
+        object.__setattr__(self, "_limit", limit)
         object.__setattr__(self, "_plans", {})
         object.__setattr__(self, "_watch", _Watch(model))
         object.__setattr__(self, "reason", None)
         object.__setattr__(self, "_warned", False)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """forward(*args, **kwargs), whose result may be an array (an array
+        in, under no_grad)."""
+        return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The model's forward: one plan call under no_grad, else eager.
@@ -480,7 +508,9 @@ class CompiledModule(Module):
         key = (watch.key(), x.dtype, x.shape[1:])
         entry = self._plans.get(key)
         if entry is None:
-            entry = self._plans[key] = self._make(x)
+            entry = self._make(x) if len(self._plans) < self._limit else (
+                f"{self._limit} plans are made already (recompile_limit)")
+            self._plans[key] = entry
         if isinstance(entry, str):
             return self._eager(X, entry)
         out = entry.forward(x)
@@ -541,16 +571,19 @@ class _Inference:
 
 
 def compile(model: Any = None, *, fullgraph: bool = False, dynamic: Optional[bool] = None,
-            backend: Union[str, Callable[..., Any]] = "inductor", mode: Optional[str] = None,
-            options: Optional[Dict[str, Any]] = None,
-            disable: bool = False) -> Any:  # noqa: A001 - PyTorch's name
+            backend: Union[str, Callable[..., Any], None] = None, mode: Optional[str] = None,
+            options: Optional[Dict[str, Any]] = None, name: Optional[str] = None,
+            disable: bool = False, recompile_limit: Optional[int] = None,
+            isolate_recompiles: bool = False,
+            shapes_spec: Any = None) -> Any:  # noqa: A001 - PyTorch's name
     """A model whose no-grad forward is one C call, as torch.compile.
 
     The model's forward is recorded on its first call and planned (see
     fastnn.plan); under ``no_grad`` the returned module runs the plan, one
     call for any batch size, with the eager forward's bits; while autograd
     records it runs the model eagerly. For a training step in one call see
-    ``compile_step``.
+    ``compile_step``. torch.compile's parameters are accepted; what each
+    means here:
 
     Parameters
     ----------
@@ -558,20 +591,29 @@ def compile(model: Any = None, *, fullgraph: bool = False, dynamic: Optional[boo
         The model. A callable that is not a Module is returned as it is
         (fastnn plans Modules). None: returns a decorator, as torch.compile.
     fullgraph : bool
-        Raise when the model cannot be planned (as PyTorch raises on a graph
-        break) instead of running it eagerly.
+        Raise (RuntimeError) when the model cannot be planned, as PyTorch
+        raises on a graph break, instead of running it eagerly.
     dynamic : bool or None
-        Accepted; plans are made per input shape past the batch dimension
-        and take any batch size.
-    backend : str or callable
+        Accepted; a plan takes any batch size, and one is made per input
+        shape past the batch dimension.
+    backend : str, callable or None
         Accepted; fastnn has one backend, its step plans.
     mode : str or None
         Accepted ("default", "reduce-overhead", "max-autotune", ...); there
         is nothing to tune.
     options : dict or None
         Accepted and not used.
+    name : str or None
+        Accepted and not used.
     disable : bool
         Return the model unchanged.
+    recompile_limit : int or None
+        The most plans the module keeps (one per mode and input shape);
+        past it a new shape runs eagerly. None: 8, PyTorch's default.
+    isolate_recompiles : bool
+        Accepted; each compiled module keeps its own plans anyway.
+    shapes_spec : object
+        Accepted and not used.
 
     Returns
     -------
@@ -582,11 +624,17 @@ def compile(model: Any = None, *, fullgraph: bool = False, dynamic: Optional[boo
     if model is None:
         def decorate(m: Any) -> Any:
             return compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
-                           options=options, disable=disable)
+                           options=options, name=name, disable=disable,
+                           recompile_limit=recompile_limit,
+                           isolate_recompiles=isolate_recompiles, shapes_spec=shapes_spec)
         return decorate
     if disable or not isinstance(model, Module):
         return model
-    return CompiledModule(model, fullgraph=fullgraph)
+    if recompile_limit is not None and (isinstance(recompile_limit, bool) or
+                                        not isinstance(recompile_limit, int) or
+                                        recompile_limit < 1):
+        raise ValueError(f"recompile_limit must be a positive int or None, got {recompile_limit!r}")
+    return CompiledModule(model, fullgraph=fullgraph, limit=recompile_limit or 8)
 
 
 # ---- compile_step: the training step -------------------------------------------------
@@ -747,7 +795,7 @@ class CompiledStep:
         if self.check_finite:
             value = float(root.item())
             if not math.isfinite(value):
-                raise FloatingPointError(f"loss is {value}: no parameter was updated")
+                raise NonFiniteLoss(value)
         root.backward()
         if self.max_norm is not None:
             from .nn.utils import clip_grad_norm_
@@ -785,8 +833,6 @@ class _StepEntry:
         loss = cast(Dict[str, Any], chain.loss)
         if loss["reduction"] == "none" and owner.backward_of is None:
             raise Unplannable("the loss has reduction='none' (backward needs a scalar)")
-        if loss["reduction"] != "none" and owner.backward_of is not None:
-            raise Unplannable("backward_of is set but the loss is already reduced")
         self.chain, self.owner, self.model, self.opt = chain, owner, model, opt
         self.loss = loss
         # the parameters the plan writes gradients for, and where
@@ -810,6 +856,10 @@ class _StepEntry:
         self.target_shape = chain.out_shape
         self.cols = chain.out_shape[-1] if chain.out_shape else 0
         self.classes = chain.out_shape[-1] if chain.out_shape else 1
+        # with reduction 'none': the loss values per row (cross-entropy) or per element
+        self.per_row = 1 if loss["kind"] == "cross_entropy" else \
+            int(np.prod(chain.out_shape, dtype=np.int64))
+        self.none = loss["reduction"] == "none"
         self.bce_weights = loss["kind"] == "bce_with_logits" and (
             loss.get("weight") is not None or loss.get("pos_weight") is not None)
         self.ndropout = len(chain.seeds)
@@ -946,20 +996,25 @@ class _StepEntry:
             snapshot = {p: dict(st) for p, st in opt.state.items()}
             self._prepare()
         sp = self.sp
+        # with reduction 'none', each gradient is scaled as the backward of the
+        # losses' mean (1/count, in the dtype, as Tensor.mean's) or sum scales it
+        scale = 1.0
+        if self.none and owner.backward_of == "mean":
+            scale = float(self.chain.dtype.type(1.0 / (M * self.per_row)))
+        check, max_norm = owner.check_finite, owner.max_norm or 0.0
         if self.split:
             st = sp.run(x, labels, target, weight, pos_weight, cols, seeds, _FWD | _LOSS | _BWD,
-                        None, owner.check_finite, owner.max_norm or 0.0)
+                        None, check, max_norm, scale)
             if st == 0:
                 for ddp in _ddp_modules(self.model):
                     ddp._set_pending(True)
                 _ag._run_post_backward_hooks()
                 opt._check_finite()
                 st = sp.run(x, labels, target, weight, pos_weight, cols, seeds, _UPD, None,
-                            owner.check_finite, owner.max_norm or 0.0)
+                            check, max_norm, scale)
         else:
             st = sp.run(x, labels, target, weight, pos_weight, cols, seeds,
-                        _FWD | _LOSS | _BWD | _UPD, None, owner.check_finite,
-                        owner.max_norm or 0.0)
+                        _FWD | _LOSS | _BWD | _UPD, None, check, max_norm, scale)
         if st != 0:
             if snapshot is not None:            # the state as before this step
                 opt.state.clear()
@@ -968,11 +1023,13 @@ class _StepEntry:
             self._fail(st, labels)
         if not fast or pending is not None or opt._counts_steps:
             self._commit(fast, pending)
+        opt._version += 1                       # a step, as Optimizer.step counts one
         self.version = opt._version
         owner._out = (self, M)
         owner.correct = int(sp.correct) if labels is not None and self.classes > 1 else None
-        if owner.backward_of is not None:
-            return _make(sp.rows(M).copy())
+        if self.none:
+            return _make(sp.rows(M).reshape((M,) + (() if self.labels else
+                                                    self.chain.out_shape)).copy())
         return _make(np.array(sp.loss, dtype=self.chain.dtype))
 
     def _commit(self, fast: bool, pending: Optional[List[Any]]) -> None:
@@ -1002,8 +1059,7 @@ class _StepEntry:
                              f"class indices must be in [0, {C}) or "
                              f"ignore_index={self.loss['ignore_index']}")
         if st == _C.PLAN_NONFINITE:
-            value = float(np.array(sp.loss, dtype=self.chain.dtype))
-            raise FloatingPointError(f"loss is {value}: no parameter was updated")
+            raise NonFiniteLoss(float(np.array(sp.loss, dtype=self.chain.dtype)))
         raise RuntimeError("fastnn: another thread is running this step")
 
     def _targets(self, y: Any, M: int) -> Optional[Tuple[Any, Any, Any, Any, int]]:

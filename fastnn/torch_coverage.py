@@ -17,7 +17,7 @@ COVERED: dict[tuple[str, str], str] = {
         minimum norm var std reshape flatten squeeze unsqueeze transpose permute softmax
         log_softmax add sub mul div neg save load set_num_threads get_num_threads Tensor
         FloatTensor DoubleTensor LongTensor IntTensor ByteTensor BoolTensor float32 float64
-        int64 int32 uint8 bool float double long Size""",
+        int64 int32 uint8 bool float double long Size compile""",
     ("torch.Tensor", "fastnn.Tensor"): """
         size shape dim ndim numel item tolist detach numpy backward grad requires_grad
         requires_grad_ retain_grad is_leaf grad_fn data dtype zero_ fill_ normal_ uniform_
@@ -103,7 +103,7 @@ NOT_COVERED: dict[str, str] = {
         "DataLoader covers the chapters' uses (arrays, map-style datasets, samplers)",
     "DataLoader(batch_sampler=)": "give batch_size and a sampler",
     "Tensor.backward(create_graph=True, inputs=)": "first derivatives into every leaf only",
-    "autograd.grad, torch.func, torch.compile, torch.jit": "not part of fastnn's design",
+    "autograd.grad, torch.func, torch.jit": "not part of fastnn's design",
 }
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from . import _C, distributed
 from .autograd import no_grad
 from .data import DataLoader, DistributedSampler
+from .plan import CompiledStep, NonFiniteLoss
 from .serialization import load, save
 from .tensor import Tensor, default_generator
 
@@ -97,7 +98,9 @@ class _Sums:
         self.correct = 0
         self.log_p = 0.0
 
-    def add(self, out: Tensor, y: Any, loss_value: float) -> None:
+    def add(self, out: Tensor, y: Any, loss_value: float, correct: Optional[int] = None) -> None:
+        """Add a batch: its outputs, targets and mean loss (and, when the
+        compiled step counted them, its correct predictions)."""
         n = out.shape[0] if out.ndim else 1
         self.n += n
         self.loss += loss_value * n
@@ -105,7 +108,9 @@ class _Sums:
             return
         o, t = out._data, y._data if isinstance(y, Tensor) else np.asarray(y)
         if "accuracy" in self.metrics:
-            if o.ndim == 2 and o.shape[1] > 1 and t.dtype.kind in "iu":
+            if correct is not None:
+                self.correct += correct
+            elif o.ndim == 2 and o.shape[1] > 1 and t.dtype.kind in "iu":
                 self.correct += _C.count_correct(o, t)
             else:   # a single logit per sample: positive means class 1
                 self.correct += int(np.sum((o.reshape(-1) > 0) == (t.reshape(-1) > 0.5)))
@@ -519,7 +524,8 @@ def fit(model: Module, loss_fn: _LossFn, optimizer: Optimizer, train_data: _Batc
         scheduler: Optional[_Scheduler] = None,
         metrics: Optional[Iterable[str]] = ("accuracy",), callbacks: Iterable[Callback] = (),
         progress: bool = True,
-        resume: Optional[Union[str, os.PathLike[str]]] = None) -> History:
+        resume: Optional[Union[str, os.PathLike[str]]] = None,
+        compile: bool = True) -> History:  # noqa: A002 - torch.compile's word
     """Train `model` for `epochs` epochs and return a History.
 
     train_data / val_data: DataLoaders or iterables of (X, y) batches.
@@ -562,6 +568,10 @@ def fit(model: Module, loss_fn: _LossFn, optimizer: Optimizer, train_data: _Batc
         A tqdm bar per epoch and a line of figures per epoch (rank 0 only).
     resume : str or os.PathLike, optional
         A checkpoint written by ModelCheckpoint (or Trainer.save_checkpoint).
+    compile : bool
+        Run each step as one C call (``fastnn.compile_step``) when the model,
+        loss and optimizer can be planned; the bits are the eager step's.
+        False: the eager loop. ``History`` is the same either way.
 
     Returns
     -------
@@ -588,6 +598,7 @@ def fit(model: Module, loss_fn: _LossFn, optimizer: Optimizer, train_data: _Batc
         trainer.restore(resume)
     for cb in callbacks:
         cb.on_train_begin(trainer)
+    stepper = CompiledStep(model, loss_fn, optimizer, warn=False) if compile else None
     bar_factory: Optional[Callable[..., Any]] = None
     if progress:
         from tqdm.auto import tqdm  # type: ignore[import-untyped, unused-ignore]
@@ -606,19 +617,26 @@ def fit(model: Module, loss_fn: _LossFn, optimizer: Optimizer, train_data: _Batc
                               leave=False, unit="batch")
             batches = bar
         for step, (X, y) in enumerate(batches):
-            out = model(X)
-            loss = loss_fn(out, y)
-            value = float(loss.item())
-            if not math.isfinite(value):
+            try:
+                if stepper is not None:         # zero_grad, forward, backward, step: one call
+                    value = float(stepper(X, y).item())
+                    sums.add(cast(Tensor, stepper.output), y, value, stepper.correct)
+                else:
+                    out = model(X)
+                    loss = loss_fn(out, y)
+                    value = float(loss.item())
+                    if not math.isfinite(value):
+                        raise NonFiniteLoss(value)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    sums.add(out, y, value)
+            except NonFiniteLoss as e:
                 if bar is not None:
                     bar.close()
-                raise FloatingPointError(f"loss is {value} at epoch {epoch + 1}, step {step + 1}: "
-                                         "training stopped (lower the learning rate, or check "
-                                         "the data)")
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            sums.add(out, y, value)
+                raise FloatingPointError(f"loss is {e.value} at epoch {epoch + 1}, step "
+                                         f"{step + 1}: training stopped (lower the learning "
+                                         "rate, or check the data)") from None
             if bar is not None and step % 20 == 0:
                 dt = time.perf_counter() - start
                 bar.set_postfix(loss=f"{sums.loss / max(sums.n, 1):.4f}",

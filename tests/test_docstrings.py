@@ -57,7 +57,7 @@ MODULES = [
     "fastnn", "fastnn.nn", "fastnn.nn.functional", "fastnn.nn.init", "fastnn.nn.utils",
     "fastnn.nn.parallel", "fastnn.optim", "fastnn.optim.lr_scheduler", "fastnn.ops",
     "fastnn.data", "fastnn.utils.data", "fastnn.train", "fastnn.datasets", "fastnn.d2l",
-    "fastnn.distributed", "fastnn.onnx", "fastnn.serialization",
+    "fastnn.distributed", "fastnn.onnx", "fastnn.serialization", "fastnn.plan",
 ]
 CLASSES_WITH_METHODS = ["fastnn.Tensor", "fastnn.nn.Module", "fastnn.optim.Optimizer"]
 
