@@ -6,7 +6,10 @@
 Suites: limits (FMA peak, bandwidth), kernels (GEMM and fused linear,
 activations, losses, dropout, gather, optimizer steps), train (epochs of the
 chapters' MLPs beside PyTorch, numpy and scikit-learn), latency (per-step
-overhead of small nets, one-sample inference), scaling (the training step's
+overhead of small nets, one-sample inference), compiled (the compiled step
+and forward beside their eager selves, PyTorch eager, torch.compile and
+numpy: the small step, a 784-256-10 step, one sample, epochs with the plan's
+own timers), scaling (the training step's
 products and its epoch from 1 thread up to every CPU, then fastnn with a
 core taken, numpy called in between and more threads than CPUs; its
 --threads defaults to 1, 2, 4, ... up to the CPU count), examples (the
@@ -30,6 +33,7 @@ SUITES = {
     "kernels": ["gemm", "kernels", "optim"],
     "train": ["train"],
     "latency": ["overhead"],
+    "compiled": ["plan"],
     "scaling": ["scaling"],
     "examples": ["examples"],
 }

@@ -348,6 +348,10 @@ static fnn_status F(small_m_part)(void *ctx, int part, int nparts)
     return n0 < n1 ? F(gemm_small_m)(job, job->arch, n0, n1) : FNN_OK;
 }
 
+/* Rows of at most this many elements are copied element by element (a call
+ * of memcpy costs more). */
+#define SMALL_ROW 16
+
 /* Few columns (N <= NR, C = A·op(B) with A's rows contiguous: a Linear
  * layer with few outputs, like a 10-class head): packing A would cost more
  * than the arithmetic, so op(B) is packed into one panel (all of K) as wide
@@ -369,8 +373,14 @@ static fnn_status F(small_n_part)(void *ctx, int part, int nparts)
             REAL *pad = fnn_scratch(2, (size_t)mr * (K > 0 ? K : 1) * sizeof(REAL));
             if (!pad)
                 return FNN_ENOMEM;
-            for (fnn_int r = 0; r < mr; r++)
-                memcpy(pad + r * K, a + (r < m ? r : m - 1) * job->lda, (size_t)K * sizeof(REAL));
+            for (fnn_int r = 0; r < mr; r++) {
+                const REAL *src = a + (r < m ? r : m - 1) * job->lda;
+                if (K <= SMALL_ROW)     /* a few elements: no call into the C library */
+                    for (fnn_int k = 0; k < K; k++)
+                        pad[r * K + k] = src[k];
+                else
+                    memcpy(pad + r * K, src, (size_t)K * sizeof(REAL));
+            }
             a = pad;
             lda = K;
         }
@@ -389,7 +399,11 @@ static fnn_status F(gemm_small_n)(F(gemm_job) *job, double flops)
     REAL *bp = fnn_scratch(5, ((size_t)K * w + FNN_PACK_SLACK) * sizeof(REAL));
     if (!bp)
         return FNN_ENOMEM;
-    if (job->tb) {              /* B is N×K: its rows, zero rows up to w, interleaved */
+    if (job->tb && K <= SMALL_ROW) {    /* B is N×K, short rows: transposed in place */
+        for (fnn_int k = 0; k < K; k++)
+            for (int j = 0; j < w; j++)
+                bp[k * w + j] = j < N ? job->B[j * job->ldb + k] : 0;
+    } else if (job->tb) {       /* B is N×K: its rows, zero rows up to w, interleaved */
         REAL *rows = fnn_scratch(4, (size_t)w * K * sizeof(REAL));
         if (!rows)
             return FNN_ENOMEM;
@@ -402,9 +416,9 @@ static fnn_status F(gemm_small_n)(F(gemm_job) *job, double flops)
         arch->interleave(w, rows, K, K, bp);
     } else {                    /* B is K×N: rows of the panel already */
         for (fnn_int k = 0; k < K; k++) {
-            memcpy(bp + k * w, job->B + k * job->ldb, (size_t)N * sizeof(REAL));
-            for (int j = (int)N; j < w; j++)
-                bp[k * w + j] = 0;
+            const REAL *src = job->B + k * job->ldb;
+            for (int j = 0; j < w; j++)
+                bp[k * w + j] = j < N ? src[j] : 0;
         }
     }
     job->Bp = bp;

@@ -46,8 +46,8 @@ step's (``state_dict`` works, eager and compiled steps mix).
 from __future__ import annotations
 
 import math
-import sys
 import warnings
+from sys import getrefcount
 from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union,
                     cast)
 
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 
 _make = Tensor._make
 _FWD, _LOSS, _BWD, _UPD = _C.PHASE_FORWARD, _C.PHASE_LOSS, _C.PHASE_BACKWARD, _C.PHASE_UPDATE
+_ALL = _FWD | _LOSS | _BWD | _UPD
 
 # the elementwise ops the recorder knows: whether the eager backward takes the
 # derivative from the op's input (else from its output)
@@ -473,11 +474,24 @@ class CompiledModule(Module):
         object.__setattr__(self, "_plans", {})
         object.__setattr__(self, "_watch", _Watch(model))
         object.__setattr__(self, "reason", None)
-        object.__setattr__(self, "_warned", False)
+        # (modes, structure, attributes counters, input shape past the batch,
+        # dtype, plan) of the last planned call
+        object.__setattr__(self, "_last", None)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """forward(*args, **kwargs), whose result may be an array (an array
-        in, under no_grad)."""
+        in, under no_grad). The plan of the last call is found again at once
+        while nothing it depends on changed."""
+        last = self._last
+        if last is not None and not kwargs and len(args) == 1 and not _ag._state["enabled"] \
+                and last[0] == _modes[0] and last[1] == _structure[0] and \
+                last[2] == _attributes[0]:
+            X = args[0]
+            x = X._data if isinstance(X, Tensor) else X
+            if type(x) is np.ndarray and x.shape[1:] == last[3] and x.dtype == last[4]:
+                out = last[5].forward(x)
+                if out is not None:
+                    return _make(out) if x is not X else out
         return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -516,8 +530,11 @@ class CompiledModule(Module):
         out = entry.forward(x)
         if out is None:                     # parameters moved, or a layout the plan does not take
             self._plans.clear()
+            object.__setattr__(self, "_last", None)
             return self._eager(X, None)
         object.__setattr__(self, "reason", None)
+        object.__setattr__(self, "_last", (_modes[0], _structure[0], _attributes[0],
+                                           x.shape[1:], x.dtype, entry))
         return _make(out) if isinstance(X, Tensor) else out
 
     def _make(self, x: NDArray[Any]) -> Union[str, _Inference]:
@@ -862,6 +879,8 @@ class _StepEntry:
         self.none = loss["reduction"] == "none"
         self.bce_weights = loss["kind"] == "bce_with_logits" and (
             loss.get("weight") is not None or loss.get("pos_weight") is not None)
+        # float targets of the output's shape go to the plan as they are
+        self.plain_targets = loss["kind"] != "cross_entropy" and not self.bce_weights
         self.ndropout = len(chain.seeds)
         self.labels = loss["kind"] == "cross_entropy"
         self.split = bool(_ddp_modules(model)) or bool(_ag._post_backward_hooks)
@@ -912,35 +931,22 @@ class _StepEntry:
         where = {id(p): b for p, b in zip(self.trainable, self.bufs)}
         return [where[id(p)] for p in self.model.parameters() if id(p) in where]
 
-    def _fast(self) -> bool:
-        """Whether the update's calls still hold: no eager step, state load or
-        group change since the last planned step."""
-        opt = self.opt
-        if self.updates is None or opt._version != self.version or opt.state is not self.state_obj:
-            return False
-        groups = opt.param_groups
-        if len(groups) != len(self.groups):
-            return False
-        for g, (g0, params, n) in zip(groups, self.groups):
-            if g is not g0 or g["params"] is not params or len(params) != n:
-                return False
-        return True
-
     def _next_args(self, updates: List[_Update]) -> Optional[List[Any]]:
         """Each call's arguments for this step (after a planned one): its step
         counted on, its group's options read again where they changed; the
         plan's rows updated to them. Returns what to commit on success (None:
         nothing changed but the step counts)."""
-        opt, hyper = self.opt, self.sp.hyper
+        opt = self.opt
         counts = opt._counts_steps
         pending: Optional[List[Any]] = None
         for i, u in enumerate(updates):
-            step = u.step + 1 if counts else 1
             seen = tuple(u.group.values())
             if seen == u.seen:
                 if counts:
-                    hyper[i, 9] = step
+                    self.sp.hyper[i, 9] = u.step + 1
                 continue
+            step = u.step + 1 if counts else 1
+            hyper = self.sp.hyper
             args = opt._kernel_args(u.group, step, False)
             hyper[i] = [float(args.get(k, _DEFAULTS[k])) for k in _C.HYPER_COLUMNS]
             if pending is None:
@@ -960,7 +966,7 @@ class _StepEntry:
                 g = p.grad
                 if g is None or g._data is not buf:
                     p.grad = _make(buf)
-                elif sys.getrefcount(g) > 3:    # held (besides p.grad and g): it keeps its values
+                elif getrefcount(g) > 3:        # held (besides p.grad and g): it keeps its values
                     g._data = buf.copy()
                     p.grad = _make(buf)
         for p in self.unused:
@@ -971,9 +977,9 @@ class _StepEntry:
             return owner._eager(_make(x), y, None)
         t = y._data if isinstance(y, Tensor) else y
         if type(t) is np.ndarray and t.flags.c_contiguous and (
-                (t.dtype == np.int64 and t.shape == (M,) and self.labels) or
-                (t.dtype == self.chain.dtype and t.shape[1:] == self.target_shape and
-                 t.shape[0] == M and not self.bce_weights and not self.labels and
+                (self.labels and t.dtype == np.int64 and t.shape == (M,)) or
+                (self.plain_targets and t.dtype == self.chain.dtype and t.shape[0] == M and
+                 t.shape[1:] == self.target_shape and
                  not (isinstance(y, Tensor) and y.requires_grad))):
             labels, target, weight, pos_weight, cols = \
                 (t, None, None, None, 0) if self.labels else (None, t, None, None, self.cols or M)
@@ -989,9 +995,18 @@ class _StepEntry:
                              dtype=np.uint64)
         opt = self.opt
         snapshot = pending = None
-        fast = self._fast()
+        updates = self.updates
+        # the update's calls still hold: no eager step, state load or group
+        # change since the last planned step
+        fast = updates is not None and opt._version == self.version and \
+            opt.state is self.state_obj and len(opt.param_groups) == len(self.groups)
         if fast:
-            pending = self._next_args(cast(List[_Update], self.updates))
+            for g, (g0, params, n) in zip(opt.param_groups, self.groups):
+                if g is not g0 or g["params"] is not params or len(params) != n:
+                    fast = False
+                    break
+        if fast:
+            pending = self._next_args(cast(List[_Update], updates))
         else:
             snapshot = {p: dict(st) for p, st in opt.state.items()}
             self._prepare()
@@ -1013,8 +1028,8 @@ class _StepEntry:
                 st = sp.run(x, labels, target, weight, pos_weight, cols, seeds, _UPD, None,
                             check, max_norm, scale)
         else:
-            st = sp.run(x, labels, target, weight, pos_weight, cols, seeds,
-                        _FWD | _LOSS | _BWD | _UPD, None, check, max_norm, scale)
+            st = sp.run(x, labels, target, weight, pos_weight, cols, seeds, _ALL, None, check,
+                        max_norm, scale)
         if st != 0:
             if snapshot is not None:            # the state as before this step
                 opt.state.clear()
@@ -1026,11 +1041,11 @@ class _StepEntry:
         opt._version += 1                       # a step, as Optimizer.step counts one
         self.version = opt._version
         owner._out = (self, M)
-        owner.correct = int(sp.correct) if labels is not None and self.classes > 1 else None
+        owner.correct = sp.correct if labels is not None and self.classes > 1 else None
         if self.none:
             return _make(sp.rows(M).reshape((M,) + (() if self.labels else
                                                     self.chain.out_shape)).copy())
-        return _make(np.array(sp.loss, dtype=self.chain.dtype))
+        return _make(np.array(sp.loss, self.chain.dtype))
 
     def _commit(self, fast: bool, pending: Optional[List[Any]]) -> None:
         """After a planned step: the state the optimizer's step leaves (step

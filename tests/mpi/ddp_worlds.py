@@ -13,6 +13,8 @@ fastnn.distributed's exception hook, so a failure never hangs):
   fit; all_reduce is bitwise the same on every rank;
 - fit with ModelCheckpoint writes from rank 0 only, and a run resumed from
   the epoch-1 checkpoint ends bitwise where the uninterrupted one does;
+- fit's compiled step (gradients averaged between its backward and its
+  update) ends in the eager loop's bits;
 - an all_reduce with shapes that differ between ranks raises ValueError on
   every rank.
 Prints the SHA-256 of fit's final parameters (the test compares two runs)
@@ -110,15 +112,28 @@ assert np.allclose(v, total, atol=1e-5), "all_reduce: wrong sum"
 X, y = dataset()
 
 
-def fit_run(epochs, resume=None, ckpt=None):
+def fit_run(epochs, resume=None, ckpt=None, compile=True, kind="sgd"):
     net = nn.parallel.DistributedDataParallel(model(0))
-    opt = make_opt("sgd", net.parameters())
+    opt = make_opt(kind, net.parameters())
     loader = data.DataLoader((X, y), batch_size=B, sampler=data.DistributedSampler(N, seed=3))
     cbs = [train.ModelCheckpoint(ckpt, save_best_only=False)] if ckpt else []
     hist = train.fit(net, nn.CrossEntropyLoss(), opt, loader, epochs, callbacks=cbs,
-                     progress=False, resume=resume)
+                     progress=False, resume=resume, compile=compile)
     return net, hist
 
+
+# fit's compiled step (the gradients averaged between its backward and its
+# update) ends in the eager loop's bits
+for kind in ("sgd", "adam"):
+    planned, eager = fit_run(2, kind=kind)[0], fit_run(2, compile=False, kind=kind)[0]
+    for a, b in zip(params_of(planned.module), params_of(eager.module)):
+        assert np.array_equal(a, b), f"fit under DDP ({kind}): compiled and eager steps differ"
+
+ddp_net = nn.parallel.DistributedDataParallel(model(0))
+step = fnn.compile_step(ddp_net, nn.CrossEntropyLoss(), make_opt("sgd", ddp_net.parameters()),
+                        warn=False)
+step(fnn.from_numpy(X[:B]), fnn.from_numpy(y[:B]))
+assert step.reason is None, f"the DDP model ran eagerly: {step.reason}"
 
 ckpt = os.path.join(FOLDER, "ckpt-{epoch}.npz")
 net_a, hist_a = fit_run(2, ckpt=ckpt)
