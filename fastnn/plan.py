@@ -1001,8 +1001,8 @@ class _StepEntry:
         fast = updates is not None and opt._version == self.version and \
             opt.state is self.state_obj and len(opt.param_groups) == len(self.groups)
         if fast:
-            for g, (g0, params, n) in zip(opt.param_groups, self.groups):
-                if g is not g0 or g["params"] is not params or len(params) != n:
+            for group, (g0, params, n) in zip(opt.param_groups, self.groups):
+                if group is not g0 or group["params"] is not params or len(params) != n:
                     fast = False
                     break
         if fast:
