@@ -316,6 +316,48 @@ def _scaling_section():
     return lines + [""]
 
 
+def _plan_section():
+    """The compiled step beside its peers, with the targets of the step-plan
+    work checked against the ratios of the same run."""
+    res, name = newest("plan")
+    if not res:
+        return []
+    lines = [f"## The compiled step (`{name}`)", "",
+             "`fastnn.compile_step` (the loop `fit` and `d2l.train_ch3` run) and `fastnn.compile` "
+             "beside fastnn's eager path, PyTorch eager, `torch.compile` and numpy; data: "
+             f"{res.get('data')}. " + "; ".join(f"{k}: {v}" for k, v in
+                                               (res.get("notes") or {}).items()), ""]
+    rows = res["results"]
+    lines += _peer_table(rows, lambda f: _fmt(f["median_s"]))
+    lines.append("")
+    for r in rows:
+        if "outside_gemm_of_step" in r:
+            frac = r.get("fraction_of_peak")
+            lines.append(f"- {r['case']}: {100 * r['outside_gemm_of_step']:.1f}% of the compiled "
+                         f"steps' time outside the GEMM calls ({100 * r['outside_gemm_of_epoch']:.1f}"
+                         f"% of the epoch, data loading included); {r['gflops']:.1f} GFLOP/s"
+                         + (f", {100 * frac:.0f}% of the {res.get('isa')} 2-thread FMA peak"
+                            if frac else ""))
+    by_case = {r["case"]: r["peers"] for r in rows}
+
+    def ratio(case, peer):
+        return by_case.get(case, {}).get(peer, {}).get("ratio")
+
+    targets = [("small step: >= 50x PyTorch eager", ratio("small step 3-5-5-3-1 b=32", "torch"), 50),
+               ("small step: >= 50x torch.compile",
+                ratio("small step 3-5-5-3-1 b=32", "torch.compile"), 50),
+               ("one sample: >= 1.5x numpy", ratio("one sample 784-256-10", "numpy"), 1.5),
+               ("epoch b=256, 2 threads: >= 1.4x PyTorch",
+                ratio("epoch 784-256-10 SGD b=256", "torch"), 1.4),
+               ("epoch b=64, 2 threads: >= 2.0x PyTorch",
+                ratio("epoch 784-256-10 SGD b=64", "torch"), 2.0)]
+    lines += ["", "| target | measured | met |", "| --- | --- | --- |"]
+    for what, got, want in targets:
+        if got is not None:
+            lines.append(f"| {what} | {got:.2f}× | {'yes' if got >= want else 'no'} |")
+    return lines + [""]
+
+
 def write():
     out = report_path()
     lines = ["# Benchmarks", "",
@@ -342,6 +384,7 @@ def write():
         lines += _peer_table(train["results"], lambda f: f"{f['median_s']:.3f} s",
                              [("test acc", lambda f: f"{100 * f['test_accuracy']:.2f}%")])
         lines.append("")
+    lines += _plan_section()
     if gemm:
         lines += [f"## GEMM and fused linear (`{gname}`)", ""]
         lines += _peer_table(gemm["results"], lambda f: _fmt(f["median_s"]),

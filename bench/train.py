@@ -9,7 +9,9 @@ Cases: 784-256-10 with SGD lr 0.1 at batch 64, 256 and 1024; Adam (lr 1e-3)
 at 256; the dropout net 784-256-256-10 (dropout 0.2 and 0.5, SGD lr 0.5) at
 256. Every framework starts from the same initial weights and sees the same
 batches (one permutation per epoch from one seeded generator) of in-memory
-data; epochs of the peers are interleaved. Reported: seconds per epoch (the
+data; epochs of the peers are interleaved. fastnn trains as fit does (each
+step one C call, fastnn.compile_step), and its eager loop is shown beside
+("fastnn eager"). Reported: seconds per epoch (the
 median after one warm-up epoch) and test accuracy after the same number of
 epochs. numpy and scikit-learn run the plain SGD cases only.
 """
@@ -53,9 +55,12 @@ def initial_weights(sizes, seed):
 
 
 class FastnnRunner:
-    name = "fastnn"
+    """fastnn as fit trains: each step one C call (fastnn.compile_step); with
+    compiled=False the eager loop (zero_grad, forward, backward, step)."""
 
-    def __init__(self, case, weights, X, y, Xt, yt, seed):
+    def __init__(self, case, weights, X, y, Xt, yt, seed, compiled=True):
+        self.name = "fastnn" if compiled else "fastnn eager"
+        self.compiled = compiled
         layers = [nn.Flatten()]
         drops = case.get("dropout", ())
         for i, (W, b) in enumerate(weights):
@@ -72,10 +77,14 @@ class FastnnRunner:
         self.loss = nn.CrossEntropyLoss()
         self.loader = data.DataLoader((X, y), batch_size=case["batch"], shuffle=True, seed=seed)
         self.test = data.DataLoader((Xt, yt), batch_size=1024)
+        self.step = fnn.compile_step(self.net, self.loss, self.opt)
 
     def epoch(self):
         self.net.train()
         for Xb, yb in self.loader:
+            if self.compiled:
+                self.step(Xb, yb)
+                continue
             loss = self.loss(self.net(Xb), yb)
             self.opt.zero_grad()
             loss.backward()
@@ -208,7 +217,8 @@ def main(argv=None):
             for label, case in cases:
                 sizes = (784,) + case["hidden"] + (10,)
                 w = initial_weights(sizes, seed=0)
-                runners = [FastnnRunner(case, w, X, y, Xt, yt, seed=1)]
+                runners = [FastnnRunner(case, w, X, y, Xt, yt, seed=1),
+                           FastnnRunner(case, w, X, y, Xt, yt, seed=1, compiled=False)]
                 if torch is not None:
                     runners.append(TorchRunner(torch, case, w, X, y, Xt, yt, seed=1))
                 plain_sgd = case["opt"] == "sgd" and len(case["hidden"]) == 1

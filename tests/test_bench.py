@@ -28,7 +28,7 @@ def run_bench(args, cwd, env=None):
 @pytest.mark.slow
 def test_help_names_the_suites_and_missing_peers(tmp_path):
     out = run_bench(["--help"], tmp_path)
-    for suite in ("limits", "kernels", "train", "latency", "scaling", "examples"):
+    for suite in ("limits", "kernels", "train", "latency", "compiled", "scaling", "examples"):
         assert suite in out
     assert "Results would go to:" in out
     assert ("Optional peers not installed here" in out) or ("Every optional peer is installed" in out)
@@ -50,7 +50,7 @@ def test_every_suite_runs_quick(tmp_path):
     """The whole suite from an unrelated folder; results where they were sent."""
     results = tmp_path / "results"
     out = run_bench(["--quick", "--threads", "1", "--results", str(results)], tmp_path)
-    kinds = ["gemm", "kernels", "optim", "train", "overhead", "scaling"]
+    kinds = ["gemm", "kernels", "optim", "train", "overhead", "plan", "scaling"]
     if bench_examples.EXAMPLES is None:      # an installed package: no example scripts
         assert "the example scripts ship with fastnn's source checkout" in out
     else:
@@ -67,7 +67,7 @@ def test_every_suite_runs_quick(tmp_path):
     with open(report) as f:
         text = f.read()
     assert "## Training epochs" in text and "## GEMM and fused linear" in text
-    assert "## Thread scaling and hostile conditions" in text
+    assert "## Thread scaling and hostile conditions" in text and "## The compiled step" in text
     if bench_examples.EXAMPLES is not None:
         assert "## Example scripts beside PyTorch" in text
 
