@@ -76,6 +76,10 @@ _RECORDED = ("it records Linear, the activations, Dropout, Flatten/reshape/view,
              "and one loss")
 
 
+# what a plan's forward returns when the parameters are other arrays now
+_MOVED = object()
+
+
 class Unplannable(Exception):
     """Why a model (with its loss and optimizer) cannot be planned: the
     message names the first thing the planner could not take."""
@@ -386,7 +390,7 @@ def _verify(chain: _Chain, sp: Any, x: NDArray[Any]) -> None:
     out = np.empty((x.shape[0], sp.out_features), dtype=chain.dtype)
     seeds = np.array(chain.seeds, dtype=np.uint64)
     with np.errstate(all="ignore"):
-        sp.run(x, None, None, None, None, 0, seeds, _FWD, out)
+        sp.run(np.ascontiguousarray(x), None, None, None, None, 0, seeds, _FWD, out)
     if out.tobytes() != np.ascontiguousarray(chain.output).tobytes():
         raise Unplannable("the planned forward does not give the recorded forward's bits: the "
                           "forward does something the recorder does not see (an in-place "
@@ -490,7 +494,7 @@ class CompiledModule(Module):
             x = X._data if isinstance(X, Tensor) else X
             if type(x) is np.ndarray and x.shape[1:] == last[3] and x.dtype == last[4]:
                 out = last[5].forward(x)
-                if out is not None:
+                if out is not None and out is not _MOVED:
                     return _make(out) if x is not X else out
         return self.forward(*args, **kwargs)
 
@@ -528,9 +532,10 @@ class CompiledModule(Module):
         if isinstance(entry, str):
             return self._eager(X, entry)
         out = entry.forward(x)
-        if out is None:                     # parameters moved, or a layout the plan does not take
+        if out is _MOVED:                   # parameters moved: plan again next time
             self._plans.clear()
             object.__setattr__(self, "_last", None)
+        if out is None or out is _MOVED:    # or an input the plan does not take as it is
             return self._eager(X, None)
         object.__setattr__(self, "reason", None)
         object.__setattr__(self, "_last", (_modes[0], _structure[0], _attributes[0],
@@ -568,22 +573,24 @@ class _Inference:
         _verify(chain, self.sp, x)
         self.ndropout = len(chain.seeds)
 
-    def forward(self, x: NDArray[Any]) -> Optional[NDArray[Any]]:
-        """The output for x, or None when the parameters moved or x is not
-        C-contiguous (the caller runs the model eagerly)."""
+    def forward(self, x: NDArray[Any]) -> Any:
+        """The output for x; _MOVED when the parameters moved (plan again);
+        None for an input the plan does not take as it is (no row, not
+        C-contiguous) or while another thread runs this plan: the caller
+        then runs the model eagerly."""
         for p, a in self.arrays:
             if p._data is not a:
-                return None
-        if not x.flags.c_contiguous:
+                return _MOVED
+        if x.ndim < 1 or x.shape[0] < 1 or not x.flags.c_contiguous:
             return None
-        M = x.shape[0]
-        out = np.empty((M,) + self.chain.out_shape, dtype=self.chain.dtype)
+        out = np.empty((x.shape[0],) + self.chain.out_shape, dtype=self.chain.dtype)
         seeds = None
         if self.ndropout:
             gen = default_generator()
             seeds = np.array([gen.integers(0, 2 ** 63) for _ in range(self.ndropout)],
                              dtype=np.uint64)
-        self.sp.run(x, None, None, None, None, 0, seeds, _FWD, out)
+        if self.sp.run(x, None, None, None, None, 0, seeds, _FWD, out) != 0:
+            return None
         return out
 
 
@@ -754,7 +761,12 @@ class CompiledStep:
         FloatingPointError
             When the loss is NaN or infinite (check_finite); nothing was updated.
         """
-        x = X._data if isinstance(X, Tensor) else X
+        if isinstance(X, Tensor):
+            if X.requires_grad:                 # its gradient is the eager step's to make
+                return self._eager(X, y, "the batch requires grad")
+            x = X._data
+        else:
+            x = X
         last = self._last
         if last is not None and last[0] == _modes[0] and last[1] == _structure[0] and \
                 last[2] == _attributes[0] and type(x) is np.ndarray and \

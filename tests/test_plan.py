@@ -532,6 +532,29 @@ def test_compiled_forward_gives_the_eager_bits(make, dtype, threads):
             assert got_t.numpy().tobytes() == want.tobytes() == got_a.tobytes()
 
 
+def test_compiled_forward_takes_any_input_the_model_takes():
+    """Inputs the plan does not take as they are run eagerly, with the
+    eager results: a transposed view, no rows, another dtype."""
+    fnn.manual_seed(2)
+    model = seq_relu()
+    cm = fnn.compile(model)
+    x = np.asfortranarray(np.random.default_rng(3).standard_normal((5, IN)).astype(np.float32))
+    with fnn.no_grad():
+        assert np.array_equal(cm(x), model(fnn.tensor(x)).numpy())
+        assert cm(np.zeros((0, IN), np.float32)).shape == (0, OUT)
+        with pytest.raises(TypeError):
+            cm(np.zeros((2, IN), np.float64))
+
+
+def test_a_batch_that_requires_grad_runs_eagerly():
+    model = seq_relu()
+    step = fnn.compile_step(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+                            warn=False)
+    X = fnn.randn(4, IN, requires_grad=True)
+    step(X, fnn.tensor(np.array([0, 1, 2, 3])))
+    assert X.grad is not None and step.reason == "the batch requires grad"
+
+
 def test_compiled_module_under_autograd_is_the_model():
     model = seq_relu()
     cm = fnn.compile(model)
@@ -677,3 +700,74 @@ def test_step_plan_checks_its_arrays():
         sp.run(np.zeros((2, 3), np.float32), None, None, None, None, 0, None, 3, out)
     sp.run(np.ones((2, 3), np.float32), None, None, None, None, 0, None, 1, out)
     assert np.array_equal(out, np.zeros((2, 4), np.float32))
+
+
+# ---- bad input: the compiled step does what the eager step does -----------------------------
+
+def _mutations():
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((8, IN)).astype(np.float32)
+    y = rng.integers(0, OUT, 8)
+    return {
+        "valid": (X, y),
+        "float64 batch": (X.astype(np.float64), y),
+        "int batch": (X.astype(np.int64), y),
+        "extra feature": (np.hstack([X, X[:, :1]]), y),
+        "3-d batch": (X[:, :, None], y),
+        "transposed view": (np.asfortranarray(X), y),
+        "strided rows": (np.repeat(X, 2, axis=0)[::2], y),
+        "no rows": (X[:0], y[:0]),
+        "nan batch": (np.full_like(X, np.nan), y),
+        "label out of range": (X, np.where(np.arange(8) == 3, OUT, y)),
+        "negative label": (X, np.where(np.arange(8) == 5, -2, y)),
+        "int32 labels": (X, y.astype(np.int32)),
+        "float labels": (X, y.astype(np.float32)),
+        "too few labels": (X, y[:5]),
+        "2-d labels": (X, y[:, None]),
+        "probabilities": (X, np.full((8, OUT), 1.0 / OUT, np.float32)),
+        "probabilities float64": (X, np.full((8, OUT), 1.0 / OUT, np.float64)),
+        "list labels": (X, y.tolist()),
+    }
+
+
+MUTATIONS = _mutations()
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+@pytest.mark.parametrize("wrap", ["tensor", "array"])
+def test_bad_batches_meet_the_eager_steps_fate(name, wrap):
+    """Each odd batch either fails in the compiled step as in the eager step
+    (the same exception type and message) or trains to the same bits."""
+    X, y = MUTATIONS[name]
+    if wrap == "tensor":
+        X = fnn.tensor(X)
+        y = fnn.tensor(np.asarray(y)) if not isinstance(y, list) else y
+
+    def run(compiled):
+        fnn.manual_seed(4)
+        model = seq_mixed()
+        opt = optim.Adam(model.parameters(), lr=0.01)
+        loss_fn = nn.CrossEntropyLoss()
+        step = fnn.compile_step(model, loss_fn, opt, warn=False, check_finite=False)
+        good = MUTATIONS["valid"]
+        for _ in range(2):                       # a plan exists before the odd batch
+            if compiled:
+                step(fnn.tensor(good[0]), fnn.tensor(good[1]))
+            else:
+                opt.zero_grad()
+                loss_fn(model(fnn.tensor(good[0])), fnn.tensor(good[1])).backward()
+                opt.step()
+        try:
+            with np.errstate(all="ignore"):
+                if compiled:
+                    step(X, y)
+                else:
+                    Xt = X if isinstance(X, fnn.Tensor) else fnn.tensor(X)
+                    opt.zero_grad()
+                    loss_fn(model(Xt), y).backward()
+                    opt.step()
+        except Exception as e:                   # noqa: BLE001 - compared below
+            return type(e), str(e)
+        return [p._data.tobytes() for p in model.parameters()]
+
+    assert run(True) == run(False)
