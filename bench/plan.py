@@ -26,10 +26,9 @@ import time
 import numpy as np
 
 import fastnn as fnn
-from fastnn import _C, data, nn, optim
+from fastnn import _C, nn, optim
 
-from . import common
-from .train import load_data
+from . import common, train
 
 # the flops of 784-256-10 per sample and step: the first layer's forward and
 # weight gradient (no input gradient), the second layer's forward, weight
@@ -150,76 +149,33 @@ def inference_peers(torch, use_compile, notes):
     return peers
 
 
-class _Epoch:
-    """One epoch of 784-256-10 (SGD lr 0.1) over in-memory data."""
-
-    def __init__(self, kind, torch, X, y, batch, weights):
-        self.kind, self.batch = kind, batch
-        if kind == "torch":
-            self.torch = torch
-            self.net = _torch_twin(torch, weights, (784, 256, 10))
-            self.opt = torch.optim.SGD(self.net.parameters(), lr=0.1)
-            self.loss = torch.nn.CrossEntropyLoss()
-            self.X = torch.from_numpy(X.astype(np.float32) / 255)
-            self.y = torch.from_numpy(y)
-            self.gen = np.random.default_rng(1)
-            return
-        fnn.manual_seed(0)
-        self.net = _net((784, 256, 10))
-        self.net.load_state_dict(weights.state_dict())
-        self.opt = optim.SGD(self.net.parameters(), lr=0.1)
-        self.loss = nn.CrossEntropyLoss()
-        self.loader = data.DataLoader((X, y), batch_size=batch, shuffle=True, seed=1)
-        self.step = fnn.compile_step(self.net, self.loss, self.opt)
-
-    def run(self):
-        if self.kind == "torch":
-            torch = self.torch
-            perm = torch.from_numpy(self.gen.permutation(len(self.y)))
-            for s in range(0, len(perm), self.batch):
-                idx = perm[s:s + self.batch]
-                out = self.loss(self.net(self.X[idx]), self.y[idx])
-                self.opt.zero_grad()
-                out.backward()
-                self.opt.step()
-        elif self.kind == "fastnn":
-            for Xb, yb in self.loader:
-                self.step(Xb, yb)
-        else:
-            for Xb, yb in self.loader:
-                out = self.loss(self.net(Xb), yb)
-                self.opt.zero_grad()
-                out.backward()
-                self.opt.step()
-
-    def plan(self):
-        entries = [e for e in self.step._entries.values() if not isinstance(e, str)]
-        return entries[0].sp if entries else None
-
-
-def epoch_rows(torch, X, y, batches, epochs, peak):
-    """Seconds per epoch (median after a warm-up) of each peer, interleaved,
-    and the compiled step's own timers over one more epoch."""
+def epoch_rows(torch, data_sets, batches, epochs, peak):
+    """Seconds per epoch (median after a warm-up) of fastnn as fit trains
+    (compiled), its eager loop and PyTorch (bench/train.py's runners),
+    interleaved, and the compiled step's own timers over one more epoch."""
+    X, y, Xt, yt = data_sets
     rows = []
     for batch in batches:
-        fnn.manual_seed(0)
-        weights = _net((784, 256, 10))
-        peers = {"fastnn": _Epoch("fastnn", torch, X, y, batch, weights),
-                 "fastnn eager": _Epoch("eager", torch, X, y, batch, weights)}
+        case = dict(hidden=(256,), opt="sgd", lr=0.1, batch=batch)
+        w = train.initial_weights((784, 256, 10), seed=0)
+        peers = {"fastnn": train.FastnnRunner(case, w, X, y, Xt, yt, seed=1),
+                 "fastnn eager": train.FastnnRunner(case, w, X, y, Xt, yt, seed=1,
+                                                    compiled=False)}
         if torch is not None:
-            peers["torch"] = _Epoch("torch", torch, X, y, batch, weights)
+            peers["torch"] = train.TorchRunner(torch, case, w, X, y, Xt, yt, seed=1)
         times = {k: [] for k in peers}
         for e in range(epochs):
             for name, p in peers.items():
                 time.sleep(0.2)
                 t = time.perf_counter()
-                p.run()
+                p.epoch()
                 if e > 0:
                     times[name].append(time.perf_counter() - t)
-        sp = peers["fastnn"].plan()
+        step = peers["fastnn"].step
+        sp = [e for e in step._entries.values() if not isinstance(e, str)][0].sp
         sp.profile(True)
         t = time.perf_counter()
-        peers["fastnn"].run()
+        peers["fastnn"].epoch()
         wall = time.perf_counter() - t
         timers = dict(zip(_C.TIMER_NAMES, (float(v) for v in sp.timers)))
         sp.profile(False)
@@ -266,12 +222,12 @@ def main(argv=None):
                 ratio = "" if name == "fastnn" else f"{t['ratio']:8.2f}x"
                 print(f"{label:28s} {name:14s} {common.fmt_time(t['median_s']):>10s} {ratio:>9s}")
             results.append({"case": label, "threads": 1, "peers": timed})
-    X, y, _, _, source = load_data(args.quick)
+    X, y, Xt, yt, source = train.load_data(args.quick)
     isa, peaks = common.fma_peak(lim)
     peak = peaks.get("2") if peaks else None
     print(f"\n== 2 threads: epochs ({source}; {len(y)} images)")
     with common.threads(2, torch):
-        rows = epoch_rows(torch, X, y, (64, 256), 2 if args.quick else 4, peak)
+        rows = epoch_rows(torch, (X, y, Xt, yt), (64, 256), 2 if args.quick else 6, peak)
     for r in rows:
         for name, t in r["peers"].items():
             ratio = "" if name == "fastnn" else f"{t['ratio']:8.2f}x"

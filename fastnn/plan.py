@@ -434,6 +434,14 @@ class _Watch:
     def key(self) -> Tuple[bool, ...]:
         return tuple([m.training for m in self.modules])
 
+    def plan_key(self, x: NDArray[Any], plans: Dict[Any, Any]) -> Tuple[Any, ...]:
+        """The key of x's plan in `plans` (the model's flags, x's dtype and
+        shape past the batch), `plans` emptied first when the model changed."""
+        if self.changed():
+            self.reset()
+            plans.clear()
+        return (self.key(), x.dtype, x.shape[1:])
+
 
 def _unwrap(v: object) -> object:
     return v._data if isinstance(v, Tensor) else v
@@ -519,11 +527,7 @@ class CompiledModule(Module):
         x = _unwrap(X)
         if type(x) is not np.ndarray or x.ndim < 1 or x.shape[0] < 1:
             return self._eager(X, "the input is not a Tensor or array of at least one row")
-        watch: _Watch = self._watch
-        if watch.changed():
-            watch.reset()
-            self._plans.clear()
-        key = (watch.key(), x.dtype, x.shape[1:])
+        key = self._watch.plan_key(x, self._plans)
         entry = self._plans.get(key)
         if entry is None:
             entry = self._make(x) if len(self._plans) < self._limit else (
@@ -791,11 +795,7 @@ class CompiledStep:
             return self._fixed_reason
         if type(x) is not np.ndarray or x.ndim < 1 or x.shape[0] < 1:
             return "the batch is not a Tensor or array of at least one row"
-        watch = self._watch
-        if watch.changed():
-            watch.reset()
-            self._entries.clear()
-        key = (watch.key(), x.dtype, x.shape[1:])
+        key = self._watch.plan_key(x, self._entries)
         entry = self._entries.get(key)
         if entry is None:
             try:
