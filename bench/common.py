@@ -46,6 +46,13 @@ PEERS = {"torch": ("PyTorch", "its columns are skipped", "pip install torch==2.1
 _NOTED = set()
 
 
+def bench_extra():
+    """Every peer at once: the peers' own install line, and fastnn's extra."""
+    from fastnn import _dist
+    return ("every peer: pip install torch==2.13.0 scikit-learn threadpoolctl matplotlib; "
+            + _dist.extra_hint("bench"))
+
+
 def missing_peers():
     """Optional peers that are not installed, as (shown as, what is lost,
     how to get it); found without importing them."""
@@ -61,8 +68,7 @@ def optional(name):
         if name not in _NOTED:
             _NOTED.add(name)
             shown, lost, how = PEERS.get(name, (name, "skipped", f"pip install {name}"))
-            print(f"note: {shown} is not installed: {lost} ({how}, or pip install "
-                  f"'fastnn[bench]' for every peer)")
+            print(f"note: {shown} is not installed: {lost} ({how}; {bench_extra()})")
         return None
 
 

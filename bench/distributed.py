@@ -14,7 +14,8 @@ Modelled (BENCHMARKS.md, from these figures): the ring's bytes per rank
 and step, 4·P·2(K−1)/K for P parameters, and its time at 10 and 100 Gb/s
 beside the step's arithmetic split over K ranks, for 784-256-10 and a
 10-million-parameter MLP, K = 2…64. Needs mpi4py and an mpiexec
-(pip install "fastnn[mpi]"); without them it says so and measures nothing.
+(pip install mpi4py mpich, or fastnn's extra "mpi"); without them it says so and measures
+nothing.
 """
 import argparse
 import json
@@ -151,7 +152,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     launcher = mpiexec()
     if common.optional("mpi4py") is None or launcher is None:
-        print("mpi4py or mpiexec missing (pip install \"fastnn[mpi]\"): nothing measured")
+        print("mpi4py or mpiexec missing (pip install mpi4py mpich): nothing measured")
         return 0
     rows, epochs = (2560, 1) if args.quick else (ROWS, 3)
     rounds = 1 if args.quick else args.rounds

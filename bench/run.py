@@ -46,7 +46,7 @@ def _help():
     if missing:
         lines.append("Optional peers not installed here:")
         lines += [f"  {shown}: {lost} ({how})" for shown, lost, how in missing]
-        lines.append("  or all at once: pip install 'fastnn[bench]'")
+        lines.append(f"  or {common.bench_extra()}")
     else:
         lines.append("Every optional peer is installed (PyTorch, scikit-learn, threadpoolctl, matplotlib).")
     lines.append(f"Results would go to: {common.results_dir()}")

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 # Names that are public but not in __all__ are imported as "X as X", which
 # marks them re-exported for type checkers (the package ships its types).
 from . import ops
-from ._config import (__version__, _apply_environment, get_num_threads, info, set_num_threads,
-                      usable_cpus)
+from ._config import _apply_environment, get_num_threads, info, set_num_threads, usable_cpus
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .serialization import load, save
 from .tensor_base import Size as Size
@@ -48,6 +47,15 @@ if TYPE_CHECKING:
     from .tensor_base import TensorLike
 
 _apply_environment()
+
+
+def __getattr__(name: str) -> str:
+    """``fastnn.__version__``: the installed distribution's version, read
+    from its metadata on first use (fastnn/_dist.py)."""
+    if name == "__version__":
+        from . import _dist
+        return _dist.this().version
+    raise AttributeError(f"module 'fastnn' has no attribute {name!r}")
 
 
 def is_tensor(obj: object) -> builtins.bool:

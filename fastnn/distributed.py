@@ -4,7 +4,7 @@ PyTorch's names (``init``, ``get_rank``, ``get_world_size``, ``all_reduce``,
 ``broadcast``, ``barrier``, ``all_gather_object``), with MPI (mpi4py) as the
 engine: start the script with ``mpiexec -n K python script.py`` (``srun`` on
 a Slurm cluster), or as usual for a world of one. mpi4py is an optional extra
-(``pip install "fastnn[mpi]"`` brings mpi4py and the MPICH wheel, whose
+(``pip install mpi4py mpich``, or the extra ``mpi``, brings mpi4py and the MPICH wheel, whose
 ``mpiexec`` lands in the environment); importing fastnn never needs it, and a
 world of one runs without it.
 
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Optional, TypeVar, Uni
 
 import numpy as np
 
+from . import _dist
 from ._config import set_num_threads, usable_cpus
 from .tensor_base import TensorBase
 
@@ -55,8 +56,6 @@ if TYPE_CHECKING:
 _A = TypeVar("_A", bound=Union[TensorBase, "NDArray[Any]"])
 _T = TypeVar("_T")
 
-_INSTALL = ('fastnn.distributed needs mpi4py and an MPI library: pip install "fastnn[mpi]" '
-            '(or: pip install mpi4py mpich)')
 # what a launcher tells its processes about the world (MPICH/Intel MPI's
 # hydra, Open MPI, MVAPICH, Slurm's srun)
 _LAUNCHER_SIZE = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE",
@@ -98,7 +97,8 @@ def init() -> None:
         from mpi4py import MPI
     except ImportError:
         if _launched_size() > 1:
-            raise ImportError(_INSTALL) from None
+            raise ImportError("fastnn.distributed needs mpi4py and an MPI library: pip install "
+                              f"mpi4py mpich ({_dist.extra_hint('mpi')})") from None
         _world.update({"initialized": True, "comm": None, "rank": 0, "size": 1})
         return
     comm = MPI.COMM_WORLD

@@ -4,7 +4,7 @@ servers and runtimes (onnxruntime, ...).
 ``export(model, example_input, path)`` runs the model once on the example
 input (in eval mode, without recording) and writes the layers it went
 through as ONNX nodes, the parameters as initializers, with the ``onnx``
-package's helpers (``pip install "fastnn[onnx]"``), then checks the file
+package's helpers (``pip install onnx``, or the extra ``onnx``), then checks the file
 with ``onnx.checker``.
 
 Exportable: Linear, ReLU, LeakyReLU, Sigmoid, Tanh, GELU (both forms),
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, TypeVar, Un
 
 import numpy as np
 
+from . import _dist
 from .autograd import no_grad
 from .nn import layers
 from .nn.module import Module
@@ -52,7 +53,8 @@ def _onnx() -> tuple[types.ModuleType, types.ModuleType, types.ModuleType]:
         import onnx
         from onnx import helper, numpy_helper
     except ImportError:
-        raise ImportError('fastnn.onnx needs the onnx package: pip install "fastnn[onnx]"') from None
+        raise ImportError(f"fastnn.onnx needs the onnx package: pip install onnx "
+                          f"({_dist.extra_hint('onnx')})") from None
     return onnx, helper, numpy_helper
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
+from . import _dist
+
 if TYPE_CHECKING:
     import os
 
@@ -27,8 +29,8 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise ImportError("fastnn.plot needs matplotlib: pip install 'fastnn[plot]' "
-                          "(or pip install matplotlib)") from None
+        raise ImportError(f"fastnn.plot needs matplotlib: pip install matplotlib "
+                          f"({_dist.extra_hint('plot')})") from None
     if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
         try:
             import matplotlib.pyplot as plt  # noqa: F401  (a backend is already chosen)

@@ -1,7 +1,7 @@
 """fastnn.save and fastnn.load: state dicts and checkpoints as numpy .npz
 files, and state dicts as .safetensors (the format PyTorch and the Hugging
 Face tools read: ``safetensors.torch.load_file`` opens fastnn's file and
-``fastnn.load`` opens theirs; needs ``pip install "fastnn[safetensors]"``). Loading never runs code (no pickle): arrays are stored as .npz
+``fastnn.load`` opens theirs; needs ``pip install safetensors``, or the extra ``safetensors``). Loading never runs code (no pickle): arrays are stored as .npz
 members and everything else (nested dicts with str or int keys, lists,
 tuples, numbers, strings, None) as one JSON document beside them. Saving
 writes a temporary file in the same folder and renames it over the target,
@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Mapping, Optional, Union
 
 import numpy as np
 
+from . import _dist
 from .tensor import Tensor
 
 if TYPE_CHECKING:
@@ -170,8 +171,8 @@ def _safetensors() -> types.ModuleType:
     try:
         import safetensors.numpy
     except ImportError:
-        raise ImportError('.safetensors files need the safetensors package: '
-                          'pip install "fastnn[safetensors]"') from None
+        raise ImportError(f".safetensors files need the safetensors package: pip install "
+                          f"safetensors ({_dist.extra_hint('safetensors')})") from None
     return safetensors.numpy
 
 

@@ -181,7 +181,7 @@ def test_distributed_bench_runs_quick_and_reaches_the_report(tmp_path):
     """2 ranks x 1 thread against 1 rank x 2 threads, the all-reduce's share,
     the ring alone and the model of larger worlds: every figure in the JSON,
     and BENCHMARKS.md shows the section. No timing is checked."""
-    pytest.importorskip("mpi4py", reason="the 2-rank run needs mpi4py: pip install 'fastnn[mpi]'")
+    pytest.importorskip("mpi4py", reason="the 2-rank run needs mpi4py: pip install mpi4py mpich")
     from fastnn.bench import distributed as bench_distributed
     if bench_distributed.mpiexec() is None:
         pytest.skip("no mpiexec beside this Python or on PATH")

@@ -193,7 +193,7 @@ def test_index_page(render):
     h1 = dom.find("h1")
     assert h1 is not None and h1.text().rstrip("¶ ") == "Getting started", h1 and h1.text()
     body = dom.find("article").text()
-    for needle in ('pip install fastnn', 'import fastnn as torch', 'nn.Sequential',
+    for needle in ('pip install fastnn_cpu-0.1.0.tar.gz', 'import fastnn as torch', 'nn.Sequential',
                    'fastnn.save(net.state_dict(), "m.safetensors")',
                    'fastnn.onnx.export(net, example, "m.onnx")', 'python -m pytest -q'):
         assert needle in body, f"the index page lacks {needle!r}"

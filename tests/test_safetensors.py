@@ -11,7 +11,7 @@ import fastnn as fnn
 from fastnn import nn
 
 pytest.importorskip("safetensors", reason="the safetensors package is not installed "
-                                          "(fastnn[safetensors])")
+                                          "(pip install safetensors)")
 
 
 def mlp(seed, dtype=None):
@@ -105,5 +105,5 @@ def test_npz_stays_the_default(tmp_path):
 def test_without_the_package_the_error_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "safetensors", None)
     monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
-    with pytest.raises(ImportError, match=r"fastnn\[safetensors\]"):
+    with pytest.raises(ImportError, match=r'pip install safetensors \(the extra "safetensors" '):
         fnn.save(mlp(0).state_dict(), str(tmp_path / "w.safetensors"))
