@@ -79,19 +79,16 @@ def info() -> dict[str, Any]:
     -------
     dict of str to Any
         ``version`` (str), ``distribution`` (the installed distribution
-        that provides the ``fastnn`` package, as ``name version``; every one
-        that claims it, comma-separated, when several do), ``simd`` (str,
+        that provides the ``fastnn`` package, as ``name version``, and the
+        others that claim it too, if any), ``simd`` (str,
         e.g. ``'avx2'``), ``simd_built`` and ``simd_runnable`` (lists of
         str, best first), ``avx2_supported``, ``openmp`` (bool),
         ``num_threads``, ``usable_cpus``, ``max_team`` (int), ``compiler``,
         ``compile_flags``, ``python``, ``machine`` (str).
     """
-    found = _dist.providers()
-    this = _dist.this()
     return {
-        "version": this.version,
-        "distribution": (", ".join(f"{p.name} {p.version}" for p in found) if found
-                         else f"{this.name} {this.version} (a source tree, not installed)"),
+        "version": _dist.this().version,
+        "distribution": _dist.describe(),
         "simd": _C.get_simd(),
         "simd_built": _C.simd_entries(include_tests=False),
         "simd_runnable": [n for n in _C.simd_entries(include_tests=False) if _C.simd_supported(n)],

@@ -115,6 +115,27 @@ def this() -> Provider:
     return _source_tree() or Provider("fastnn", "0+unknown")
 
 
+def describe() -> str:
+    """The distribution this fastnn came from, for ``python -m fastnn info``.
+
+    Returns
+    -------
+    str
+        ``fastnn-cpu 0.1.0``; with ``; the package fastnn is also claimed by
+        ...`` when other installed distributions hold one, or ``(a source
+        tree, not installed)`` without metadata.
+    """
+    found = providers()
+    this_one = this()
+    text = f"{this_one.name} {this_one.version}"
+    if not found:
+        return text + " (a source tree, not installed)"
+    others = [f"{p.name} {p.version}" for p in found[1:]]
+    if others:
+        text += "; the package fastnn is also claimed by " + ", ".join(others)
+    return text
+
+
 def extra_hint(extra: str) -> str:
     """How to get an optional peer through this distribution's extra, for
     messages: ``the extra "onnx" of fastnn-cpu brings it too``.
