@@ -138,7 +138,7 @@ def describe() -> str:
 
 def extra_hint(extra: str) -> str:
     """How to get an optional peer through this distribution's extra, for
-    messages: ``the extra "onnx" of fastnn-cpu brings it too``.
+    messages: ``the extra "onnx" of fastnn-cpu installs the same``.
 
     Parameters
     ----------
@@ -149,4 +149,4 @@ def extra_hint(extra: str) -> str:
     -------
     str
     """
-    return f'the extra "{extra}" of {this().name} brings it too'
+    return f'the extra "{extra}" of {this().name} installs the same'
