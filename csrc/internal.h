@@ -195,6 +195,25 @@ static inline uint32_t fnn_draw24(uint32_t seed_lo, uint32_t k, uint32_t lo)
 
 #include "arch/arch.h"
 
+/* One Linear layer of a chain (linear_chain.c), the calls a single Linear
+ * makes, for the chain and the step plans (plan.c):
+ *   forward   y = act(x·Wᵀ + b)    x M×K, W N×K, b N or NULL, y M×N;
+ *   backward  dz = dy ⊙ act'(y), dW = dzᵀ·x + beta·dW, db = Σ_rows dz + beta·db,
+ *             dx = dz·W (skipped when dx is NULL); every operand contiguous. */
+fnn_status fnn_linear_layer_forward_s(fnn_int M, fnn_int N, fnn_int K, fnn_act act, double slope,
+                                      const float *x, const float *W, const float *b, float *y);
+fnn_status fnn_linear_layer_forward_d(fnn_int M, fnn_int N, fnn_int K, fnn_act act, double slope,
+                                      const double *x, const double *W, const double *b,
+                                      double *y);
+fnn_status fnn_linear_layer_backward_s(fnn_int M, fnn_int N, fnn_int K, fnn_act act,
+                                       double slope, const float *dy, const float *y,
+                                       const float *x, const float *W, float beta, float *dW,
+                                       float *db, float *dx);
+fnn_status fnn_linear_layer_backward_d(fnn_int M, fnn_int N, fnn_int K, fnn_act act,
+                                       double slope, const double *dy, const double *y,
+                                       const double *x, const double *W, double beta,
+                                       double *dW, double *db, double *dx);
+
 /* Per-thread, 64-byte aligned scratch that only grows (slot 0..8). Returns
  * NULL if it cannot be allocated. Lives as long as the thread. Slots 0-5
  * belong to the kernels' inner loops (GEMM packing, softmax rows, partial

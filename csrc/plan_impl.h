@@ -47,16 +47,11 @@ static fnn_status FN(forward)(const fnn_plan *plan, fnn_plan_call *call)
         const double t0 = tick(call);
         int slot = FNN_TIME_FORWARD_OTHER;
         switch (ly->kind) {
-        case FNN_LAYER_LINEAR: {
-            /* y = act(x · Wᵀ + b): W is stored out × in, so op(B) is its transpose */
-            const fnn_epilogue ep = {.mode = FNN_EPI_FORWARD, .act = ly->act,
-                                     .slope = ly->ap.slope, .bias = ly->b, .saved = NULL,
-                                     .lds = 0};
-            st = FN(fnn_gemm)(0, 1, M, ly->out, ly->in, x, ly->in, (const T *)ly->W, ly->in, 0, y,
-                              ly->out, &ep);
+        case FNN_LAYER_LINEAR:  /* y = act(x · Wᵀ + b) */
+            st = FN(fnn_linear_layer_forward)(M, ly->out, ly->in, ly->act, ly->ap.slope, x,
+                                              (const T *)ly->W, (const T *)ly->b, y);
             slot = FNN_TIME_FORWARD_GEMM;
             break;
-        }
         case FNN_LAYER_ACT:
             st = FN(fnn_act_forward)(ly->act, &ly->ap, M * ly->out, x, y);
             break;
@@ -125,14 +120,11 @@ static fnn_status FN(backward)(const fnn_plan *plan, fnn_plan_call *call)
         switch (ly->kind) {
         case FNN_LAYER_LINEAR: {
             /* dz = dy ⊙ act'(y); dW = dzᵀ·x, db = Σ_rows dz; dx = dz·W */
-            const fnn_linear_grad g = {.M = M, .N = ly->out, .K = ly->in, .lddy = ly->out,
-                                       .ldy = ly->out, .ldx = ly->in, .ldw = ly->in,
-                                       .w_trans = 0, .act = ly->act, .x_act = FNN_ACT_IDENTITY,
-                                       .slope = ly->ap.slope, .x_slope = 0.01};
             T *dW = ly->dW ? (T *)ly->dW : spare;
             T *db = ly->db ? (T *)ly->db : spare + ly->out * ly->in;
             T *dx = l > plan->first_linear ? other : NULL;
-            st = FN(fnn_linear_backward)(&g, cur, y, x, (const T *)ly->W, 0, dW, db, dx);
+            st = FN(fnn_linear_layer_backward)(M, ly->out, ly->in, ly->act, ly->ap.slope, cur, y,
+                                               x, (const T *)ly->W, 0, dW, db, dx);
             if (dx) {
                 other = cur;
                 cur = dx;

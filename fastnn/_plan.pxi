@@ -107,8 +107,7 @@ cdef class StepPlan:
     cdef readonly double loss, total_norm
     cdef readonly int64_t correct
     cdef readonly fnn_int bad_row
-    cdef int has_labels_loss
-    cdef int loss_kind
+    cdef int loss_kind          # fnn_plan_loss_kind
 
     def __cinit__(self, dtype, fnn_int in_features, list layers, loss, optimizer, list updates,
                   list clip):
@@ -178,7 +177,6 @@ cdef class StepPlan:
             lo.kind = FNN_PLAN_NO_LOSS
             lo.class_weight = NULL
             self.loss_kind = FNN_PLAN_NO_LOSS
-            self.has_labels_loss = 0
             if loss is not None:
                 lo.reduction = _reduction(loss.get("reduction", "mean"))
                 lo.label_smoothing = float(loss.get("label_smoothing", 0.0))
@@ -189,7 +187,6 @@ cdef class StepPlan:
                     lo.kind = FNN_PLAN_XENT
                     lo.class_weight = _plan_ptr(loss.get("weight"), t, width, False,
                                                 "the class weights")
-                    self.has_labels_loss = 1
                 else:
                     lo.kind = FNN_PLAN_ELEMENTWISE
                     lo.elementwise = _PLAN_LOSSES[loss["kind"]]
@@ -266,7 +263,7 @@ cdef class StepPlan:
         """The per-row cross-entropy losses (M,) or the per-element losses
         (M, out) of the last run with reduction 'none': a view of the
         workspace, valid until the next run."""
-        if self.has_labels_loss:
+        if self.loss_kind == FNN_PLAN_XENT:
             return self._view(M, FNN_PLAN_AT_ROWS, 1).reshape(M)
         return self._view(M, FNN_PLAN_AT_ROWS, self.out_features)
 
@@ -360,9 +357,9 @@ cdef class StepPlan:
         if phases & (PHASE_LOSS | PHASE_BACKWARD):
             if self.loss_kind == FNN_PLAN_NO_LOSS:
                 raise ValueError("StepPlan.run: a plan without a loss runs the forward alone")
-            if self.has_labels_loss and c.labels == NULL and c.target == NULL:
+            if self.loss_kind == FNN_PLAN_XENT and c.labels == NULL and c.target == NULL:
                 raise ValueError("StepPlan.run: the cross-entropy needs labels or target")
-            if not self.has_labels_loss and c.target == NULL:
+            if self.loss_kind == FNN_PLAN_ELEMENTWISE and c.target == NULL:
                 raise ValueError("StepPlan.run: the loss needs a target")
         c.seeds = NULL
         if self.ndropout:

@@ -71,7 +71,6 @@ _ALL = _FWD | _LOSS | _BWD | _UPD
 # derivative from the op's input (else from its output)
 _ACTIVATIONS = {"relu": False, "sigmoid": False, "tanh": False, "leaky_relu": True,
                 "gelu": True, "softplus": True}
-_LOSSES = ("cross_entropy", "mse", "l1", "huber", "bce_with_logits")
 _RECORDED = ("it records Linear, the activations, Dropout, Flatten/reshape/view, Sequential "
              "and one loss")
 
@@ -233,7 +232,7 @@ def _features(shape: Tuple[int, ...]) -> int:
     return int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
 
 
-def _chain(rec: Recorder, x: NDArray[Any], names: Dict[int, str]) -> _Chain:
+def _chain(rec: Recorder, x: NDArray[Any]) -> _Chain:
     """The plan's description of what `rec` recorded on input x."""
     if rec.problem is not None:
         raise Unplannable(rec.problem)
@@ -259,7 +258,7 @@ def _chain(rec: Recorder, x: NDArray[Any], names: Dict[int, str]) -> _Chain:
             for t, what in ((w, "weight"), (b, "bias")):
                 if t is None and what == "bias":
                     continue
-                if not isinstance(t, Parameter) or id(t) not in names:
+                if not isinstance(t, Parameter) or id(t) not in rec.names:
                     raise Unplannable(f"the {what} of {rec._describe(op.kind, op.params)} is not "
                                       "a parameter of the model")
                 params.append(t)
@@ -379,7 +378,7 @@ def _plan_chain(model: Module, x: NDArray[Any], y: object = None,
                        "the forward's output")
     if not isinstance(out, Tensor):
         raise Unplannable(f"the forward returns {type(out).__name__}, not a Tensor")
-    chain = _chain(rec, x, _param_names(model))
+    chain = _chain(rec, x)
     chain.output = out._data
     return chain
 
@@ -445,6 +444,13 @@ class _Watch:
 
 def _unwrap(v: object) -> object:
     return v._data if isinstance(v, Tensor) else v
+
+
+def _dropout_seeds(n: int) -> Optional[NDArray[Any]]:
+    """The seeds of n dropout layers, drawn from fastnn's generator as n
+    eager dropout calls draw theirs (one draw of [0, 2**63) each, in order:
+    the same values and the same generator state as n scalar draws)."""
+    return default_generator().integers(0, 2 ** 63, size=n, dtype=np.uint64) if n else None
 
 
 # ---- compile(model): the inference plan ---------------------------------------------
@@ -570,7 +576,6 @@ class _Inference:
     def __init__(self, model: Module, x: NDArray[Any]) -> None:
         chain = _plan_chain(model, x)
         self.chain = chain
-        self.model = model
         self.arrays = [(p, p._data) for p in chain.params]
         self.sp = _C.StepPlan(chain.dtype, _features(x.shape), _layer_specs(chain, {}), None,
                               None, [], [])
@@ -588,11 +593,7 @@ class _Inference:
         if x.ndim < 1 or x.shape[0] < 1 or not x.flags.c_contiguous:
             return None
         out = np.empty((x.shape[0],) + self.chain.out_shape, dtype=self.chain.dtype)
-        seeds = None
-        if self.ndropout:
-            gen = default_generator()
-            seeds = np.array([gen.integers(0, 2 ** 63) for _ in range(self.ndropout)],
-                             dtype=np.uint64)
+        seeds = _dropout_seeds(self.ndropout)
         if self.sp.run(x, None, None, None, None, 0, seeds, _FWD, out) != 0:
             return None
         return out
@@ -882,9 +883,8 @@ class _StepEntry:
         self.grads = {id(p): b for p, b in zip(trainable, self.bufs)}
         # per parameter of the chain: (param, its array, its gradient buffer or None)
         self.slots = [(p, p._data, self.grads.get(id(p))) for p in chain.params]
-        self.target_shape = chain.out_shape
+        # the last dimension of the output (the classes of a cross-entropy), 0 for (M,)
         self.cols = chain.out_shape[-1] if chain.out_shape else 0
-        self.classes = chain.out_shape[-1] if chain.out_shape else 1
         # with reduction 'none': the loss values per row (cross-entropy) or per element
         self.per_row = 1 if loss["kind"] == "cross_entropy" else \
             int(np.prod(chain.out_shape, dtype=np.int64))
@@ -932,9 +932,8 @@ class _StepEntry:
                                   _layer_specs(self.chain, self.grads), self.loss,
                                   opt._kind, list(arrays), clip)
             self.bound = arrays
-        hyper, cols = self.sp.hyper, _C.HYPER_COLUMNS
         for i, u in enumerate(updates):
-            hyper[i] = [float(u.args.get(k, _DEFAULTS[k])) for k in cols]
+            self.sp.hyper[i] = _hyper_row(u.args)
         self.groups = [(g, g["params"], len(g["params"])) for g in opt.param_groups]
         self.state_obj = opt.state
 
@@ -957,10 +956,8 @@ class _StepEntry:
                 if counts:
                     self.sp.hyper[i, 9] = u.step + 1
                 continue
-            step = u.step + 1 if counts else 1
-            hyper = self.sp.hyper
-            args = opt._kernel_args(u.group, step, False)
-            hyper[i] = [float(args.get(k, _DEFAULTS[k])) for k in _C.HYPER_COLUMNS]
+            args = opt._kernel_args(u.group, u.step + 1 if counts else 1, False)
+            self.sp.hyper[i] = _hyper_row(args)
             if pending is None:
                 pending = [None] * len(updates)
             pending[i] = (args, seen)
@@ -991,7 +988,7 @@ class _StepEntry:
         if type(t) is np.ndarray and t.flags.c_contiguous and (
                 (self.labels and t.dtype == np.int64 and t.shape == (M,)) or
                 (self.plain_targets and t.dtype == self.chain.dtype and t.shape[0] == M and
-                 t.shape[1:] == self.target_shape and
+                 t.shape[1:] == self.chain.out_shape and
                  not (isinstance(y, Tensor) and y.requires_grad))):
             labels, target, weight, pos_weight, cols = \
                 (t, None, None, None, 0) if self.labels else (None, t, None, None, self.cols or M)
@@ -1000,11 +997,7 @@ class _StepEntry:
             if got is None:
                 return owner._eager(_make(x), y, None)
             labels, target, weight, pos_weight, cols = got
-        seeds = None
-        if self.ndropout:
-            gen = default_generator()
-            seeds = np.array([gen.integers(0, 2 ** 63) for _ in range(self.ndropout)],
-                             dtype=np.uint64)
+        seeds = _dropout_seeds(self.ndropout)
         opt = self.opt
         snapshot = pending = None
         updates = self.updates
@@ -1053,7 +1046,7 @@ class _StepEntry:
         opt._version += 1                       # a step, as Optimizer.step counts one
         self.version = opt._version
         owner._out = (self, M)
-        owner.correct = sp.correct if labels is not None and self.classes > 1 else None
+        owner.correct = sp.correct if labels is not None and self.cols > 1 else None
         if self.none:
             return _make(sp.rows(M).reshape((M,) + (() if self.labels else
                                                     self.chain.out_shape)).copy())
@@ -1131,6 +1124,11 @@ class _StepEntry:
                 cached = self.bw_cache[out_shape] = (weight, pos_weight)
             weight, pos_weight = cached
         return None, t, weight, pos_weight, cols
+
+
+def _hyper_row(args: Dict[str, Any]) -> List[float]:
+    """An optimizer call's keyword arguments as a row of StepPlan.hyper."""
+    return [float(args.get(k, _DEFAULTS[k])) for k in _C.HYPER_COLUMNS]
 
 
 _DEFAULTS = {"lr": 0.0, "weight_decay": 0.0, "eps": 0.0, "momentum": 0.0, "dampening": 0.0,
