@@ -66,6 +66,8 @@ if TYPE_CHECKING:
 _make = Tensor._make
 _FWD, _LOSS, _BWD, _UPD = _C.PHASE_FORWARD, _C.PHASE_LOSS, _C.PHASE_BACKWARD, _C.PHASE_UPDATE
 _ALL = _FWD | _LOSS | _BWD | _UPD
+# the columns of StepPlan.hyper a planned step writes between rows
+_STEP, _FIRST = _C.HYPER_COLUMNS.index("step"), _C.HYPER_COLUMNS.index("first")
 
 # the elementwise ops the recorder knows: whether the eager backward takes the
 # derivative from the op's input (else from its output)
@@ -954,7 +956,7 @@ class _StepEntry:
             seen = tuple(u.group.values())
             if seen == u.seen:
                 if counts:
-                    self.sp.hyper[i, 9] = u.step + 1
+                    self.sp.hyper[i, _STEP] = u.step + 1
                 continue
             args = opt._kernel_args(u.group, u.step + 1 if counts else 1, False)
             self.sp.hyper[i] = _hyper_row(args)
@@ -1068,7 +1070,7 @@ class _StepEntry:
                 u.args, u.seen = pending[i]
             if u.args.get("first"):             # SGD's first momentum step is behind
                 u.args["first"] = False
-                hyper[i, 13] = 0
+                hyper[i, _FIRST] = 0
 
     def _fail(self, st: int, labels: Optional[NDArray[Any]]) -> None:
         sp = self.sp
