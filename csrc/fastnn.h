@@ -266,7 +266,8 @@ typedef enum {
     FNN_LOSS_MSE = 0,
     FNN_LOSS_L1 = 1,
     FNN_LOSS_HUBER = 2,        /* delta */
-    FNN_LOSS_BCE_LOGITS = 3    /* x logits, y targets in [0, 1], pos_weight over the last dim C */
+    FNN_LOSS_BCE_LOGITS = 3,   /* x logits, y targets in [0, 1], pos_weight over the last dim C */
+    FNN_LOSS_POISSON = 4       /* x log-rates, y counts (PyTorch's poisson_nll_loss, log_input) */
 } fnn_loss;
 
 /* Loss of the n elements x against y, with optional element weights w (n) and

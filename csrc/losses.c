@@ -9,6 +9,9 @@
  *          l = p·y·softplus(−x) + (1 − y)·softplus(x)   (two terms >= 0: no
  *              cancellation; softplus(±x) = max(±x, 0) + log1p(e^−|x|))
  *          g = (1 − y)·σ(x) − p·y·σ(−x)
+ *   poisson (x log-rates, y counts; PyTorch's poisson_nll_loss with log_input
+ *          and without the Stirling term)
+ *          l = e^x − y·x                        g = e^x − y
  *
  * An element weight w multiplies l and g. For 'mean' the gradient is divided
  * by n. The total is summed in blocks of FNN_ELEM_BLOCK elements (in double),

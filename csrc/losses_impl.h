@@ -16,7 +16,7 @@ fnn_status FN(fnn_loss)(fnn_loss kind, fnn_int n, const T *x, const T *y,
                           T *grad)
 {
     if (n < 0 || (pos_weight && C <= 0 && n > 0) || kind < FNN_LOSS_MSE ||
-        kind > FNN_LOSS_BCE_LOGITS)
+        kind > FNN_LOSS_POISSON)
         return FNN_EINVAL;
     const fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;
     double *partial = fnn_scratch(3, (size_t)(blocks > 0 ? blocks : 1) * sizeof(double));

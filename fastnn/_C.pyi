@@ -247,6 +247,22 @@ def huber_loss(
     need_grad: bool = ...,
 ) -> tuple[_Loss, Optional[_Array]]: ...
 @overload
+def poisson_nll_loss(
+    input: npt.ArrayLike,
+    target: npt.ArrayLike,
+    weight: Optional[npt.ArrayLike] = ...,
+    reduction: str = ...,
+    need_grad: Literal[True] = ...,
+) -> tuple[_Loss, _Array]: ...
+@overload
+def poisson_nll_loss(
+    input: npt.ArrayLike,
+    target: npt.ArrayLike,
+    weight: Optional[npt.ArrayLike] = ...,
+    reduction: str = ...,
+    need_grad: bool = ...,
+) -> tuple[_Loss, Optional[_Array]]: ...
+@overload
 def binary_cross_entropy_with_logits(
     input: npt.ArrayLike,
     target: npt.ArrayLike,

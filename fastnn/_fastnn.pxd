@@ -84,6 +84,7 @@ cdef extern from "fastnn.h" nogil:
         FNN_LOSS_L1
         FNN_LOSS_HUBER
         FNN_LOSS_BCE_LOGITS
+        FNN_LOSS_POISSON
 
     fnn_int fnn_find_bad_index(fnn_int n, const int64_t *idx, int64_t upper, int64_t allowed)
 

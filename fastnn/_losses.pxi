@@ -280,7 +280,8 @@ def softmax_cross_entropy(logits, target, reduction="mean", label_smoothing=0.0,
 
 cdef dict _LOSS_NAMES = {FNN_LOSS_MSE: "mse_loss", FNN_LOSS_L1: "l1_loss",
                          FNN_LOSS_HUBER: "huber_loss",
-                         FNN_LOSS_BCE_LOGITS: "binary_cross_entropy_with_logits"}
+                         FNN_LOSS_BCE_LOGITS: "binary_cross_entropy_with_logits",
+                         FNN_LOSS_POISSON: "poisson_nll_loss"}
 
 
 cdef tuple _pointwise(fnn_loss kind, input, target, reduction, double delta, weight, pos_weight,
@@ -449,6 +450,40 @@ def huber_loss(input, target, reduction="mean", delta=1.0, need_grad=True):
     if d <= 0:
         raise ValueError(f"delta must be > 0, got {d}")
     return _pointwise(FNN_LOSS_HUBER, input, target, reduction, d, None, None, need_grad)
+
+
+def poisson_nll_loss(input, target, weight=None, reduction="mean", need_grad=True):
+    """Poisson negative log-likelihood of counts target at log-rates input.
+
+    Each element's loss is exp(x) − y·x (PyTorch's poisson_nll_loss with
+    log_input=True, full=False), times its weight; the gradient exp(x) − y.
+
+    Parameters
+    ----------
+    input : array_like, float32 or float64, any shape
+        The log-rates; any layout (a non-contiguous input is copied first).
+    target : array_like, shaped like input, same dtype
+        The counts (not checked).
+    weight : array_like or None, input's dtype
+        A weight per element, broadcast to input's shape. None: 1.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    need_grad : bool, default True
+        False skips the gradient (None is returned for it).
+
+    Returns
+    -------
+    loss : numpy scalar or ndarray
+        A scalar of input's dtype ('mean', 'sum') or an array shaped like
+        input ('none').
+    grad : ndarray or None
+        weight·(exp(x) − y), divided by input.size for 'mean'.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As binary_cross_entropy_with_logits.
+    """
+    return _pointwise(FNN_LOSS_POISSON, input, target, reduction, 0.0, weight, None, need_grad)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",

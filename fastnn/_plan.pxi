@@ -12,7 +12,8 @@ cdef dict _PLAN_ACTS = {
     "gelu": FNN_ACT_GELU, "gelu_tanh": FNN_ACT_GELU_TANH, "softplus": FNN_ACT_SOFTPLUS,
 }
 cdef dict _PLAN_LOSSES = {"mse": FNN_LOSS_MSE, "l1": FNN_LOSS_L1, "huber": FNN_LOSS_HUBER,
-                          "bce_with_logits": FNN_LOSS_BCE_LOGITS}
+                          "bce_with_logits": FNN_LOSS_BCE_LOGITS,
+                          "poisson_nll": FNN_LOSS_POISSON}
 
 # The columns of StepPlan.hyper: one row of optimizer arguments per update
 # segment (fnn_optim_args), read at every run.
@@ -73,7 +74,7 @@ cdef class StepPlan:
         or ``{"kind": "dropout", "features": n, "p": p}``.
     loss : dict or None
         ``{"kind": "cross_entropy" | "mse" | "l1" | "huber" |
-        "bce_with_logits", "reduction": "mean" | "sum" | "none",
+        "bce_with_logits" | "poisson_nll", "reduction": "mean" | "sum" | "none",
         "weight": class weights (C,) or None, "label_smoothing",
         "ignore_index", "delta"}``; None for an inference plan.
     optimizer : str or None

@@ -14,7 +14,7 @@ autograd). Each is one fused C call; see each function for shapes and dtypes.
   (their gradient from the output) and ``softmax_cross_entropy(logits, target,
   reduction, label_smoothing, weight, ignore_index)`` returning ``(loss,
   grad_logits)`` from one pass; ``mse_loss``, ``l1_loss``, ``huber_loss``,
-  ``binary_cross_entropy_with_logits`` likewise return ``(loss, grad)``
+  ``poisson_nll_loss``, ``binary_cross_entropy_with_logits`` likewise return ``(loss, grad)``
 - ``dropout(x, p, seed, offset)`` and ``dropout_backward`` (the mask is
   recomputed from ``(seed, offset)``), ``dropout_mask``
 - ``gather_rows(src, index, scale=, shift=)`` (uint8 images to float in the
@@ -29,7 +29,8 @@ overlap an input.
 from ._C import (argmax, binary_cross_entropy_with_logits, count_correct, dropout,
                  dropout_backward, dropout_mask, gather_rows, gelu, gelu_backward, huber_loss,
                  l1_loss, leaky_relu, leaky_relu_, leaky_relu_backward, linear, linear_backward,
-                 log_softmax, matmul, mse_loss, relu, relu_, relu_backward, sigmoid, sigmoid_,
+                 log_softmax, matmul, mse_loss, poisson_nll_loss, relu, relu_, relu_backward,
+                 sigmoid, sigmoid_,
                  sigmoid_backward, softmax, softmax_backward, softmax_cross_entropy, softplus,
                  softplus_backward, sum_squares, tanh, tanh_, tanh_backward)
 
@@ -39,7 +40,7 @@ __all__ = [
     "sigmoid", "sigmoid_", "sigmoid_backward", "tanh", "tanh_", "tanh_backward",
     "gelu", "gelu_backward", "softplus", "softplus_backward",
     "softmax", "log_softmax", "softmax_backward", "softmax_cross_entropy",
-    "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy_with_logits",
+    "mse_loss", "l1_loss", "huber_loss", "poisson_nll_loss", "binary_cross_entropy_with_logits",
     "dropout", "dropout_backward", "dropout_mask",
     "gather_rows", "argmax", "count_correct", "sum_squares",
 ]

@@ -241,6 +241,8 @@ def pointwise_ref(kind, x, y, reduction, delta=1.0, weight=None, pos_weight=None
         small = np.abs(d) < delta
         l = np.where(small, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
         g = np.where(small, d, delta * np.sign(d))
+    elif kind == "poisson":
+        l, g = np.exp(x) - y * x, np.exp(x) - y
     else:
         p = 1.0 if pos_weight is None else pos_weight.astype(np.float64)
         log_sig = -np.logaddexp(0, -x)
@@ -264,17 +266,20 @@ def call_pointwise(kind, x, y, reduction, **kw):
         return ops.l1_loss(x, y, reduction=reduction)
     if kind == "huber":
         return ops.huber_loss(x, y, reduction=reduction, delta=kw.get("delta", 1.0))
+    if kind == "poisson":
+        return ops.poisson_nll_loss(x, y, reduction=reduction, weight=kw.get("weight"))
     return ops.binary_cross_entropy_with_logits(x, y, reduction=reduction, weight=kw.get("weight"),
                                                 pos_weight=kw.get("pos_weight"))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("kind", ["mse", "l1", "huber", "bce"])
+@pytest.mark.parametrize("kind", ["mse", "l1", "huber", "bce", "poisson"])
 @pytest.mark.parametrize("shape", [(1,), (7,), (5, 3), (2049,), (300, 301)])
 def test_pointwise_losses(simd, threads, rng, shape, kind, reduction, dtype):
     x = (rng.standard_normal(shape) * 3).astype(dtype)
-    y = (rng.random(shape) if kind == "bce" else rng.standard_normal(shape)).astype(dtype)
+    y = {"bce": rng.random(shape), "poisson": rng.poisson(2.0, shape)}.get(
+        kind, rng.standard_normal(shape)).astype(dtype)
     loss, grad = call_pointwise(kind, x, y, reduction)
     rl, rg = pointwise_ref(kind, x, y, reduction)
     tol = dict(TOL[dtype])
@@ -309,6 +314,17 @@ def test_bce_weight_and_pos_weight(simd, rng, reduction, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_poisson_weight(simd, rng, dtype):
+    x = rng.standard_normal((11, 3)).astype(dtype)
+    y = rng.poisson(3.0, (11, 3)).astype(dtype)
+    w = rng.uniform(0.5, 2, (11, 1)).astype(dtype)
+    loss, grad = ops.poisson_nll_loss(x, y, weight=w, reduction="sum")
+    rl, rg = pointwise_ref("poisson", x, y, "sum", weight=np.broadcast_to(w, x.shape))
+    np.testing.assert_allclose(loss, rl, **TOL[dtype])
+    np.testing.assert_allclose(grad, rg, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_bce_extreme_logits_stay_finite(simd, dtype):
     x = np.array([-1e4, -1000.0, -50.0, 0.0, 50.0, 1000.0, 1e4], dtype)
     for target in (0.0, 1.0, 0.3):
@@ -332,7 +348,7 @@ def test_bitwise_same_for_any_thread_count(simd, restore_threads, rng, dtype):
         results.append([ops.softmax(x), ops.log_softmax(x),
                         *ops.softmax_cross_entropy(x, t, label_smoothing=0.1),
                         *ops.mse_loss(x, y), *ops.binary_cross_entropy_with_logits(x, y),
-                        *ops.huber_loss(x, y, reduction="sum")])
+                        *ops.huber_loss(x, y, reduction="sum"), *ops.poisson_nll_loss(x, y)])
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 

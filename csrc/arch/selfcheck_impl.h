@@ -215,7 +215,7 @@ static const char *FN(check_elementwise)(const fnn_arch *e, const fnn_arch *ref)
     T le[N], ler[N], gw[N];
     double part[1], partr[1];
     FN(fill)(gw, N, &st, 1);
-    for (int kind = FNN_LOSS_MSE; kind <= FNN_LOSS_BCE_LOGITS; kind++) {
+    for (int kind = FNN_LOSS_MSE; kind <= FNN_LOSS_POISSON; kind++) {
         fnn_loss_job lj = {(fnn_loss)kind, N, 5, x, dy, gw, kind == FNN_LOSS_BCE_LOGITS ? gw : NULL,
                            0.7, 1.0 / N, le, y, part};
         e->FNN_CAT(loss, SFX)(&lj, 0, 1);

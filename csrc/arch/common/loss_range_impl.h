@@ -26,6 +26,12 @@ static inline void FN(loss_one)(const fnn_loss_job *job, fnn_int i, T *l, T *g)
         }
         break;
     }
+    case FNN_LOSS_POISSON: {
+        const T e = EXP(x);
+        *l = e - y * x;
+        *g = e - y;
+        break;
+    }
     default: { /* FNN_LOSS_BCE_LOGITS */
         const T p = job->pw ? ((const T *)job->pw)[i % job->C] : (T)1;
         const T e = EXP(-FABS(x));                 /* e^-|x| in (0, 1] */
