@@ -115,7 +115,12 @@ typedef struct {
  *                           act' is taken from the activation's OUTPUT:
  *                           relu' = [s>0], leaky' = s>0 ? 1 : slope,
  *                           sigmoid' = s(1-s), tanh' = 1-s²)
+ *
+ * Up to FNN_GEMM_SMALL_M rows C is computed row by row (no packing): a row's
+ * result may then differ in its last bits from the same row in a call of
+ * more rows, whose packed path sums over k in its own blocks.
  */
+enum { FNN_GEMM_SMALL_M = 4 };
 typedef enum { FNN_EPI_FORWARD = 0, FNN_EPI_GRAD = 1 } fnn_epi_mode;
 
 typedef struct {

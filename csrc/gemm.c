@@ -6,11 +6,11 @@
 #include "act_scalar.h"
 #include "internal.h"
 
-/* Up to this many rows, C is computed row by row without packing B; a
- * weight gradient with row sums (its bias gradient) too, up to
+/* Up to FNN_GEMM_SMALL_M rows (fastnn.h), C is computed row by row without
+ * packing B; a weight gradient with row sums (its bias gradient) too, up to
  * FNN_SMALL_M_SUMS rows when B has at most FNN_SMALL_M_SUMS_NK elements (the
  * small layers of a small net, whose packed panels would be mostly padding). */
-#define FNN_SMALL_M 4
+#define FNN_SMALL_M FNN_GEMM_SMALL_M
 #define FNN_SMALL_M_SUMS 8
 #define FNN_SMALL_M_SUMS_NK 4096.0
 /* An operand packs whole when that takes at most this many bytes (8 MB: a

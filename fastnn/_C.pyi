@@ -341,6 +341,7 @@ def arange(
 # ---- step plans (_plan.pxi) ----------------------------------------------------
 
 HYPER_COLUMNS: Tuple[str, ...]
+GEMM_SMALL_M: int
 PHASE_FORWARD: int
 PHASE_LOSS: int
 PHASE_BACKWARD: int

@@ -39,6 +39,7 @@ from . import optim  # noqa: E402
 from . import data, datasets, distributed as distributed, train, utils as utils  # noqa: E402
 from . import onnx as onnx  # noqa: E402  (fastnn.onnx.export; the onnx package loads on first use)
 from .plan import compile as compile, compile_step as compile_step  # noqa: E402
+from . import _threadpoolctl  # noqa: E402
 
 if TYPE_CHECKING:
     import builtins
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from .tensor_base import TensorLike
 
 _apply_environment()
+_threadpoolctl.register()      # fastnn's pool listed and limited by threadpoolctl (when installed)
 
 
 def __getattr__(name: str) -> str:

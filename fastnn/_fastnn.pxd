@@ -5,6 +5,7 @@ from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 cdef extern from "fastnn.h" nogil:
     ctypedef Py_ssize_t fnn_int
+    enum: FNN_GEMM_SMALL_M
 
     ctypedef enum fnn_status:
         FNN_OK

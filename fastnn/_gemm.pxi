@@ -1,6 +1,10 @@
 # Bindings of csrc/gemm.c: matmul, linear, linear_backward (each one C call
 # after the argument checks).
 
+# Up to this many rows a GEMM takes its row-by-row path, whose results may
+# differ in the last bits from the same rows in a bigger call (fastnn.h).
+GEMM_SMALL_M = FNN_GEMM_SMALL_M
+
 
 cdef int _gemm(bint ta, bint tb, fnn_int M, fnn_int N, fnn_int K,
                cnp.ndarray a, fnn_int lda, cnp.ndarray b, fnn_int ldb, double beta,

@@ -120,6 +120,13 @@ def _fast_input(est: Any, X: Any) -> bool:
             not hasattr(est, "feature_names_in_") and bool(np.isfinite(X).all()))
 
 
+def _run_forward(est: Any, plan: Any, x: np.ndarray, out: np.ndarray) -> None:
+    if plan.run(x, None, None, None, None, 0, None, _C.PHASE_FORWARD, out=out) == _C.PLAN_BUSY:
+        _INFERENCE.pop(est, None)        # in use by another thread: a plan of our own
+        _inference_plan(est)[0].run(x, None, None, None, None, 0, None, _C.PHASE_FORWARD,
+                                    out=out)
+
+
 def _forward(est: Any, X: Any) -> np.ndarray:
     """The output layer's activations for X (n, n_features): one plan call
     per _PREDICT_ROWS rows, then the output activation."""
@@ -130,11 +137,17 @@ def _forward(est: Any, X: Any) -> np.ndarray:
         xb = X[s:s + _PREDICT_ROWS]
         xb = xb.toarray() if sp.issparse(xb) else xb
         xb = np.ascontiguousarray(xb, dtype=dtype)
-        if plan.run(xb, None, None, None, None, 0, None, _C.PHASE_FORWARD,
-                    out=out[s:s + xb.shape[0]]) == _C.PLAN_BUSY:
-            _INFERENCE.pop(est, None)        # in use by another thread: a plan of our own
-            _inference_plan(est)[0].run(xb, None, None, None, None, 0, None, _C.PHASE_FORWARD,
-                     out=out[s:s + xb.shape[0]])
+        m = xb.shape[0]
+        if m <= _C.GEMM_SMALL_M:
+            # a row predicts the same bits in any batch: a few rows are padded
+            # past the GEMM's row-by-row path
+            pad = np.zeros((_C.GEMM_SMALL_M + 1, xb.shape[1]), dtype=dtype)
+            pad[:m] = xb
+            res = np.empty((_C.GEMM_SMALL_M + 1, plan.out_features), dtype=dtype)
+            _run_forward(est, plan, pad, res)
+            out[s:s + m] = res[:m]
+        else:
+            _run_forward(est, plan, xb, out[s:s + m])
     act = est.out_activation_
     if act == "softmax":
         _C.softmax(out, out=out)

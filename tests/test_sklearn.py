@@ -1,0 +1,291 @@
+"""fastnn.sklearn: scikit-learn's MLP estimators trained by fastnn's kernels.
+
+In float64 a fit follows scikit-learn's own fit to rounding (the same random
+draws, the same algorithm), so the fitted attributes are compared with
+scikit-learn's; scikit-learn's estimator checks run over both estimators.
+"""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn", reason="fastnn.sklearn needs scikit-learn")
+
+import scipy.sparse as sp  # noqa: E402
+from sklearn.base import is_classifier  # noqa: E402
+from sklearn.datasets import load_digits, make_regression  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
+from sklearn.neural_network import MLPClassifier as SkClassifier  # noqa: E402
+from sklearn.neural_network import MLPRegressor as SkRegressor  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+import fastnn  # noqa: E402
+from fastnn.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+
+from conftest import two_threads_available  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:600] / 16.0, y[:600]
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(240, 9, n_targets=2, noise=0.1, random_state=0)
+    return X, y / 100.0
+
+
+def _same_fit(ours, theirs, X, rtol=1e-9):
+    """ours (fastnn) and theirs (scikit-learn) fitted the same model."""
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.t_ == theirs.t_
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=rtol)
+    if theirs.solver != "lbfgs":
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol)
+    method = "predict_proba" if is_classifier(ours) else "predict"
+    np.testing.assert_allclose(getattr(ours, method)(X), getattr(theirs, method)(X), rtol=1e-8,
+                               atol=1e-12)
+
+
+CLASSIFIER_CASES = [
+    dict(solver="adam"),
+    dict(solver="adam", activation="tanh", alpha=1e-2, early_stopping=True),
+    dict(solver="sgd"),
+    dict(solver="sgd", nesterovs_momentum=False, learning_rate="invscaling"),
+    dict(solver="sgd", momentum=0.0, activation="logistic", batch_size=37),
+    dict(solver="sgd", learning_rate="adaptive", tol=0.5, n_iter_no_change=1),
+    dict(solver="lbfgs", activation="identity"),
+]
+
+
+@pytest.mark.parametrize("params", CLASSIFIER_CASES, ids=lambda p: "-".join(map(str, p.values())))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_classifier_follows_scikit_learn(digits, params, weighted):
+    X, y = digits
+    sw = np.random.default_rng(0).uniform(0.2, 2.0, len(y)) if weighted else None
+    kw = dict(hidden_layer_sizes=(24, 12), max_iter=8, random_state=3, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SkClassifier(**kw).fit(X, y, sample_weight=sw)
+        ours = MLPClassifier(**kw).fit(X, y, sample_weight=sw)
+    _same_fit(ours, theirs, X)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.out_activation_ == "softmax" and ours.n_layers_ == 4
+
+
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_logistic_output_follows_scikit_learn(digits, multilabel):
+    X, y = digits
+    Y = np.stack([y > 4, y % 2 == 0], axis=1) if multilabel else np.array(["a", "b"])[(y > 4) * 1]
+    sw = np.random.default_rng(1).uniform(0.2, 2.0, len(y))
+    kw = dict(hidden_layer_sizes=(16,), max_iter=6, random_state=0, activation="relu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SkClassifier(**kw).fit(X, Y, sample_weight=sw)
+        ours = MLPClassifier(**kw).fit(X, Y, sample_weight=sw)
+    assert ours.out_activation_ == "logistic"
+    _same_fit(ours, theirs, X)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_regressor_follows_scikit_learn(regression, loss, solver, weighted):
+    X, y = regression
+    if loss == "poisson":
+        y = np.exp(y)
+    sw = np.random.default_rng(2).uniform(0.2, 2.0, len(y)) if weighted else None
+    kw = dict(hidden_layer_sizes=(12, 6), max_iter=6, random_state=1, loss=loss, solver=solver,
+              activation="logistic", learning_rate_init=1e-3 if solver == "sgd" else 1e-2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SkRegressor(**kw).fit(X, y, sample_weight=sw)
+        ours = MLPRegressor(**kw).fit(X, y, sample_weight=sw)
+    assert ours.out_activation_ == ("exp" if loss == "poisson" else "identity")
+    _same_fit(ours, theirs, X)
+
+
+def test_partial_fit_and_warm_start_follow_scikit_learn(digits):
+    X, y = digits
+    kw = dict(hidden_layer_sizes=(20,), random_state=0, solver="sgd", learning_rate="invscaling")
+    ours, theirs = MLPClassifier(**kw), SkClassifier(**kw)
+    for _ in range(3):
+        ours.partial_fit(X, y, classes=np.arange(10))
+        theirs.partial_fit(X, y, classes=np.arange(10))
+    _same_fit(ours, theirs, X)
+    kw = dict(hidden_layer_sizes=(20,), random_state=0, max_iter=3, warm_start=True)
+    ours, theirs = MLPClassifier(**kw), SkClassifier(**kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(2):
+            ours.fit(X, y)
+            theirs.fit(X, y)
+    _same_fit(ours, theirs, X)
+
+
+def test_dtype_follows_the_input(digits):
+    X, y = digits
+    kw = dict(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert MLPClassifier(**kw).fit(X, y).coefs_[0].dtype == np.float64
+        m32 = MLPClassifier(**kw).fit(X.astype(np.float32), y)
+        assert m32.coefs_[0].dtype == np.float32
+        assert m32.predict_proba(X).dtype == np.float32
+        assert MLPClassifier(**kw).fit((X * 16).astype(np.int64), y).coefs_[0].dtype == np.float32
+        # float32 follows scikit-learn's float32 fit to float32 rounding
+        theirs = SkClassifier(**kw).fit(X.astype(np.float32), y)
+    np.testing.assert_allclose(m32.coefs_[0], theirs.coefs_[0], rtol=1e-4, atol=1e-5)
+
+
+def test_sparse_input_is_densified_per_batch(digits):
+    X, y = digits
+    kw = dict(hidden_layer_sizes=(10,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = MLPClassifier(**kw).fit(X, y)
+        sparse = MLPClassifier(**kw).fit(sp.csr_matrix(X), y)
+    for a, b in zip(dense.coefs_, sparse.coefs_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(dense.predict_proba(X), sparse.predict_proba(sp.csc_matrix(X)))
+
+
+def test_convergence_warning_and_stopping_rule(digits):
+    X, y = digits
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
+        MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X, y)
+    kw = dict(hidden_layer_sizes=(8,), max_iter=500, tol=10.0, n_iter_no_change=2, random_state=0)
+    # the first epoch improves on inf; then 3 (> n_iter_no_change) epochs without
+    # an improvement by tol stop the fit
+    assert MLPClassifier(**kw).fit(X, y).n_iter_ == 4 == SkClassifier(**kw).fit(X, y).n_iter_
+
+
+def test_bad_input_gets_scikit_learns_errors(digits):
+    X, y = digits
+    with pytest.raises(NotFittedError):
+        MLPClassifier().predict(X)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        MLPClassifier(hidden_layer_sizes=(0,)).fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate_init"):
+        MLPClassifier(learning_rate_init=-1.0).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        m = MLPClassifier(hidden_layer_sizes=(4,), max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        m.predict(X[:, :5])
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        m.predict(bad)
+    with pytest.raises(ValueError, match="NaN"):
+        MLPClassifier().fit(bad, y)
+
+
+def test_a_diverging_fit_raises_instead_of_keeping_nan(regression):
+    X, y = regression
+    m = MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e6, momentum=0.9,
+                     max_iter=50, random_state=0)
+    with pytest.raises(ValueError, match="non-finite"):
+        m.fit(X * 1e3, y * 1e6)
+    assert all(np.isfinite(c).all() for c in m.coefs_)
+
+
+def test_pickle_keeps_no_extension_state(digits, tmp_path):
+    X, y = digits
+    m = MLPClassifier(hidden_layer_sizes=(10,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        m.fit(X, y)
+    expected = m.predict_proba(X)
+    blob = pickle.dumps(m)
+    assert b"StepPlan" not in blob and b"fastnn._C" not in blob
+    again = pickle.loads(blob)
+    np.testing.assert_array_equal(again.predict_proba(X), expected)
+    again.partial_fit(X, y)          # the optimizer state came along; a plan is made anew
+    # from a read-only memory map, as joblib hands data to its workers
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    Xm = np.load(path, mmap_mode="r")
+    np.testing.assert_array_equal(pickle.loads(blob).predict_proba(Xm), expected)
+    import joblib
+    joblib.dump(m, tmp_path / "m.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "m.joblib", mmap_mode="r")
+                                  .predict_proba(X), expected)
+
+
+def test_a_row_predicts_the_same_in_any_batch(digits):
+    X, y = digits
+    m = MLPClassifier(hidden_layer_sizes=(30,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        m.fit(X.astype(np.float32), y)
+    full = m.predict_proba(X.astype(np.float32))
+    for rows in (slice(0, 1), slice(5, 12), slice(100, 357)):
+        np.testing.assert_array_equal(m.predict_proba(X[rows].astype(np.float32)), full[rows])
+
+
+@pytest.mark.skipif(not two_threads_available(), reason="needs 2 usable CPUs")
+def test_bitwise_the_same_for_any_thread_count(digits, restore_threads):
+    X, y = digits
+    fits = []
+    for n in (1, 2):
+        fastnn.set_num_threads(n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fits.append(MLPClassifier(hidden_layer_sizes=(64,), max_iter=3, random_state=0)
+                        .fit(X.astype(np.float32), y))
+    for a, b in zip(fits[0].coefs_, fits[1].coefs_):
+        np.testing.assert_array_equal(a, b)
+    assert fits[0].loss_curve_ == fits[1].loss_curve_
+
+
+def test_threadpoolctl_lists_and_limits_fastnn(restore_threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    info = [i for i in threadpoolctl.threadpool_info() if i["internal_api"] == "fastnn"]
+    assert len(info) == 1 and info[0]["user_api"] == "fastnn"
+    assert info[0]["num_threads"] == fastnn.get_num_threads()
+    fastnn.set_num_threads(2)
+    with threadpoolctl.threadpool_limits(1):
+        assert fastnn.get_num_threads() == 1
+    assert fastnn.get_num_threads() == 2
+    with threadpoolctl.threadpool_limits({"fastnn": 1}):
+        assert fastnn.get_num_threads() == 1
+    with threadpoolctl.threadpool_limits(1, user_api="openmp"):
+        assert fastnn.get_num_threads() == 1      # the pool follows OpenMP's own limit
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not two_threads_available(), reason="needs 2 usable CPUs")
+def test_grid_search_workers_run_one_fastnn_thread_each(digits):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = digits
+
+    def threads_in_fit(est, X, y):
+        return est.fit_threads_
+
+    class Probe(MLPClassifier):
+        def fit(self, X, y, sample_weight=None):
+            self.fit_threads_ = fastnn._C.team_ceiling()
+            return super().fit(X, y, sample_weight)
+
+    search = GridSearchCV(Probe(max_iter=2, random_state=0), {"alpha": [1e-4, 1e-3]}, cv=2,
+                          n_jobs=2, scoring=threads_in_fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert list(search.cv_results_["mean_test_score"]) == [1.0, 1.0]
+
+
+@parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100)])
+def test_scikit_learn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
