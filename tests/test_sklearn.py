@@ -21,7 +21,9 @@ from sklearn.neural_network import MLPRegressor as SkRegressor  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 import fastnn  # noqa: E402
-from fastnn.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+from fastnn import nn, optim  # noqa: E402
+from fastnn.sklearn import (MLPClassifier, MLPModule, MLPRegressor,  # noqa: E402
+                            NeuralNetClassifier, NeuralNetRegressor)
 
 from conftest import two_threads_available  # noqa: E402
 
@@ -284,7 +286,113 @@ def test_grid_search_workers_run_one_fastnn_thread_each(digits):
     assert list(search.cv_results_["mean_test_score"]) == [1.0, 1.0]
 
 
-@parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100)])
+def _net(**kw):
+    base = dict(optimizer=optim.Adam, lr=0.01, max_epochs=20, batch_size=64, random_state=0,
+                module__hidden=(32,))
+    base.update(kw)
+    return NeuralNetClassifier(MLPModule, **base)
+
+
+def test_neural_net_routes_nested_parameters(digits):
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = digits
+    net = _net(optimizer=optim.SGD, optimizer__momentum=0.9, criterion__label_smoothing=0.1)
+    assert net.get_params()["optimizer__momentum"] == 0.9
+    net.set_params(module__hidden=(16, 8), optimizer__momentum=0.5)
+    twin = clone(net)
+    assert twin.get_params()["module__hidden"] == (16, 8)
+    twin.fit(X, y)
+    assert [p.shape for p in twin.module_.parameters()][0] == (16, 64)
+    assert twin.optimizer_.param_groups[0]["momentum"] == 0.5
+    assert twin.criterion_.label_smoothing == 0.1
+    search = GridSearchCV(_net(max_epochs=3), {"module__hidden": [(8,), (24,)],
+                                               "optimizer__weight_decay": [0.0, 1e-3]}, cv=2)
+    search.fit(X, y)
+    assert search.best_params_["module__hidden"] in [(8,), (24,)]
+    assert len(search.cv_results_["params"]) == 4
+
+
+def test_neural_net_is_deterministic_and_leaves_the_generator_alone(digits, restore_threads):
+    X, y = digits
+    X32 = X.astype(np.float32)
+    state = fastnn.default_generator().bit_generator.state
+    a = _net(module__dropout=0.2).fit(X32, y)
+    assert fastnn.default_generator().bit_generator.state == state
+    fits = [a]
+    for n in (1, 2):
+        fastnn.set_num_threads(n)
+        fits.append(_net(module__dropout=0.2).fit(X32, y))
+    eager = _net(module__dropout=0.2, compile=False).fit(X32, y)
+    for other in fits[1:] + [eager]:
+        np.testing.assert_array_equal(other.predict_proba(X32), a.predict_proba(X32))
+    assert a._dtype() == np.float32 and _net(max_epochs=1).fit(X, y)._dtype() == np.float64
+
+
+def test_neural_net_sample_weight(digits):
+    X, y = digits
+    X32 = X.astype(np.float32)
+    plain = _net(max_epochs=3).fit(X32, y)
+    ones = _net(max_epochs=3).fit(X32, y, sample_weight=np.full(len(y), 2.0))
+    np.testing.assert_array_equal(plain.predict_proba(X32), ones.predict_proba(X32))
+    # a full batch: integer weights are repeated rows (float64, to rounding)
+    sw = np.random.default_rng(0).integers(0, 3, 120)
+    full = dict(max_epochs=5, batch_size=1000, shuffle=False)
+    weighted = _net(**full).fit(X[:120], y[:120], sample_weight=sw)
+    repeated = _net(**full).fit(np.repeat(X[:120], sw, axis=0), np.repeat(y[:120], sw))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-9,
+                               atol=1e-12)
+
+
+def test_neural_net_regressor_and_module_instances(regression):
+    X, y = regression
+    r = NeuralNetRegressor(MLPModule, optimizer=optim.Adam, lr=0.01, max_epochs=30,
+                           random_state=0, train_split=0.25).fit(X, y)
+    assert r.predict(X).shape == y.shape and r.score(X, y) > 0.5
+    assert "valid_loss" in r.history_[-1] and r.n_iter_ == 30
+    r1 = NeuralNetRegressor(MLPModule, max_epochs=2, random_state=0).fit(X, y[:, 0])
+    assert r1.predict(X).shape == (len(X),)
+    start = nn.Sequential(nn.Linear(9, 8), nn.Tanh(), nn.Linear(8, 2))
+    before = [p.detach().numpy().copy() for p in start.parameters()]
+    fitted = NeuralNetRegressor(start, max_epochs=2).fit(X.astype(np.float32), y)
+    assert fitted.module_ is not start             # the instance is copied, never trained
+    for p, q in zip(start.parameters(), before):
+        np.testing.assert_array_equal(p.detach().numpy(), q)
+
+
+def test_neural_net_bad_input(digits):
+    X, y = digits
+    with pytest.raises(NotFittedError):
+        _net().predict(X)
+    with pytest.raises(ValueError, match="max_epochs"):
+        _net(max_epochs=0).fit(X, y)
+    with pytest.raises(ValueError, match="lr"):
+        _net(lr=-1).fit(X, y)
+    with pytest.raises(TypeError, match="'hidden'"):
+        _net(hidden=3).fit(X, y)
+    with pytest.raises(ValueError, match="module__"):
+        NeuralNetClassifier(nn.Linear(64, 10), module__hidden=(3,)).fit(X, y)
+    with pytest.raises(ValueError, match="not finite"):
+        NeuralNetRegressor(MLPModule, lr=1e6, max_epochs=20).fit(X.astype(np.float32) * 1e6,
+                                                                 y * 1e6)
+
+
+def test_neural_net_pickles_without_extension_state(digits):
+    X, y = digits
+    net = _net(max_epochs=2).fit(X, y)
+    blob = pickle.dumps(net)
+    assert b"StepPlan" not in blob and b"CompiledStep" not in blob
+    again = pickle.loads(blob)
+    np.testing.assert_array_equal(again.predict_proba(X), net.predict_proba(X))
+    again.partial_fit(X, y)
+
+
+@parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100),
+                          NeuralNetClassifier(MLPModule, optimizer=optim.Adam, lr=0.01,
+                                              max_epochs=50),
+                          NeuralNetRegressor(MLPModule, optimizer=optim.Adam, lr=0.01,
+                                             max_epochs=100)])
 def test_scikit_learn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

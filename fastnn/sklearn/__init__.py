@@ -17,5 +17,7 @@ except ImportError as e:          # pragma: no cover - depends on the environmen
     raise ImportError("fastnn.sklearn needs scikit-learn: pip install 'fastnn-cpu[sklearn]'") from e
 
 from ._mlp import MLPClassifier, MLPRegressor
+from ._net import MLPModule, NeuralNetClassifier, NeuralNetRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = ["MLPClassifier", "MLPRegressor", "NeuralNetClassifier", "NeuralNetRegressor",
+           "MLPModule"]
