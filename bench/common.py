@@ -42,7 +42,10 @@ PEERS = {"torch": ("PyTorch", "its columns are skipped", "pip install torch==2.1
          "sklearn": ("scikit-learn", "its column is skipped", "pip install scikit-learn"),
          "threadpoolctl": ("threadpoolctl", "numpy's BLAS keeps its own thread count",
                            "pip install threadpoolctl"),
-         "matplotlib": ("matplotlib", "the report has no plots", "pip install matplotlib")}
+         "matplotlib": ("matplotlib", "the report has no plots", "pip install matplotlib"),
+         "distributed": ("Dask distributed", "the grid search skips Dask",
+                         "pip install dask distributed"),
+         "ray": ("Ray", "the grid search skips Ray", "pip install ray")}
 _NOTED = set()
 
 

@@ -9,7 +9,9 @@ chapters' MLPs beside PyTorch, numpy and scikit-learn), latency (per-step
 overhead of small nets, one-sample inference), compiled (the compiled step
 and forward beside their eager selves, PyTorch eager, torch.compile and
 numpy: the small step, a 784-256-10 step, one sample, epochs with the plan's
-own timers), scaling (the training step's
+own timers), sklearn (fastnn.sklearn's MLPClassifier and MLPRegressor
+beside scikit-learn's on its data sets and Fashion-MNIST, and a grid search
+serial, on joblib, Dask and Ray), scaling (the training step's
 products and its epoch from 1 thread up to every CPU, then fastnn with a
 core taken, numpy called in between and more threads than CPUs; its
 --threads defaults to 1, 2, 4, ... up to the CPU count), examples (the
@@ -34,6 +36,7 @@ SUITES = {
     "train": ["train"],
     "latency": ["overhead"],
     "compiled": ["plan"],
+    "sklearn": ["estimators"],
     "scaling": ["scaling"],
     "examples": ["examples"],
 }
@@ -48,7 +51,7 @@ def _help():
         lines += [f"  {shown}: {lost} ({how})" for shown, lost, how in missing]
         lines.append(f"  or {common.bench_extra()}")
     else:
-        lines.append("Every optional peer is installed (PyTorch, scikit-learn, threadpoolctl, matplotlib).")
+        lines.append("Every optional peer is installed (PyTorch, scikit-learn, threadpoolctl, matplotlib, Dask, Ray).")
     lines.append(f"Results would go to: {common.results_dir()}")
     return "\n".join(lines)
 

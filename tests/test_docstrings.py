@@ -46,6 +46,7 @@ test also runs from an installed wheel with only the ``test`` extra.
 """
 import ast
 import importlib
+import importlib.util
 import inspect
 import re
 
@@ -58,7 +59,7 @@ MODULES = [
     "fastnn.nn.parallel", "fastnn.optim", "fastnn.optim.lr_scheduler", "fastnn.ops",
     "fastnn.data", "fastnn.utils.data", "fastnn.train", "fastnn.datasets", "fastnn.d2l",
     "fastnn.distributed", "fastnn.onnx", "fastnn.serialization", "fastnn.plan",
-]
+] + (["fastnn.sklearn"] if importlib.util.find_spec("sklearn") else [])
 CLASSES_WITH_METHODS = ["fastnn.Tensor", "fastnn.nn.Module", "fastnn.optim.Optimizer"]
 
 # Genuine exceptions, each with its reason: qualified name -> why it is exempt.

@@ -166,6 +166,35 @@ def test_kfold_model_selection(tmp_path):
     assert scores[1] > scores[best] and 3 <= best <= 6     # under-fitting models are not chosen
 
 
+def _search_scores(out):
+    return {(int(h), float(al)): float(v) for h, al, v in re.findall(
+        r"hidden +(\d+), alpha ([\d.e+-]+): mean validation accuracy over \d folds ([\d.]+)", out)}
+
+
+def test_sklearn_model_selection_the_same_on_dask(tmp_path):
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    serial = run("sklearn_model_selection.py", tmp_path)
+    scores = _search_scores(serial)
+    chosen = re.search(r"chosen: hidden (\d+), alpha ([\d.e+-]+)", serial)
+    assert len(scores) == 4
+    assert (int(chosen.group(1)), float(chosen.group(2))) == max(scores, key=scores.get)
+    dask = run("sklearn_model_selection.py", tmp_path, "--backend", "dask")
+    assert _search_scores(dask) == scores          # the same fits, bit for bit
+    assert re.search(r"chosen: .*", dask).group(0) == re.search(r"chosen: .*", serial).group(0)
+
+
+def test_ray_tune_example(tmp_path):
+    pytest.importorskip("sklearn", reason="scikit-learn is not installed")
+    pytest.importorskip("ray.tune", reason="the ray extra is not installed")
+    out = run("ray_tune_mlp.py", tmp_path)
+    scores = _search_scores(out)
+    chosen = re.search(r"chosen: hidden (\d+), alpha ([\d.e+-]+); test accuracy ([\d.]+)", out)
+    assert len(scores) == 4
+    assert (int(chosen.group(1)), float(chosen.group(2))) == max(scores, key=scores.get)
+    assert float(chosen.group(3)) > 0.5
+
+
 def test_initialization_gradient_norms(tmp_path):
     out = run("initialization.py", tmp_path)
     first = {(a, i): float(n) for a, i, n in

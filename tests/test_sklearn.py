@@ -55,6 +55,17 @@ def _same_fit(ours, theirs, X, rtol=1e-9):
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("ours, theirs", [(MLPClassifier, SkClassifier),
+                                         (MLPRegressor, SkRegressor)])
+def test_the_constructor_is_scikit_learns(ours, theirs):
+    import inspect
+    def plain(cls):
+        return [(p.name, p.kind, p.default)
+                for p in inspect.signature(cls.__init__).parameters.values()]
+    assert plain(ours) == plain(theirs)
+    assert ours().get_params() == theirs().get_params()
+
+
 CLASSIFIER_CASES = [
     dict(solver="adam"),
     dict(solver="adam", activation="tanh", alpha=1e-2, early_stopping=True),

@@ -35,7 +35,6 @@ import scipy.sparse as sp
 from sklearn import neural_network as _sk
 from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
-from sklearn.utils import shuffle as _shuffle
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -389,7 +388,11 @@ class _FastnnMLP:
             self.n_iter_ = 0
             for it in range(self.max_iter):
                 if self.shuffle:
-                    sample_idx = _shuffle(sample_idx, random_state=self._random_state)
+                    # sklearn.utils.shuffle(sample_idx, random_state=...)'s draw, without
+                    # its checks (the same permutation from the same RandomState)
+                    order = np.arange(n_samples)
+                    self._random_state.shuffle(order)
+                    sample_idx = sample_idx[order]
                 accumulated = 0.0
                 for start in range(0, n_samples, batch_size):
                     stop = min(start + batch_size, n_samples)
@@ -495,18 +498,40 @@ class _FastnnMLP:
         loss_grad(res.x)                      # leave the parameters at the solution
 
 
-class MLPClassifier(_FastnnMLP, _sk.MLPClassifier):
-    __doc__ = (
-        "Multi-layer perceptron classifier: scikit-learn's MLPClassifier, trained\n"
-        "and evaluated by fastnn's kernels.\n\n"
-        "The same constructor, parameters, fitted attributes and methods as\n"
-        "sklearn.neural_network.MLPClassifier; see the module fastnn.sklearn for\n"
-        "what fastnn computes and what it decides (dtype, sparse input).\n\n"
-        "Examples\n--------\n"
-        ">>> from fastnn.sklearn import MLPClassifier\n"
-        ">>> clf = MLPClassifier(hidden_layer_sizes=(64,), max_iter=50, random_state=0)\n"
-        ">>> clf.fit(X, y).score(X, y)  # doctest: +SKIP\n")
+def _doc(first: str, theirs: Optional[str]) -> str:
+    """fastnn's first lines, then scikit-learn's docstring of the same
+    estimator from its second paragraph on (parameters, attributes, notes)."""
+    rest = (theirs or "").split("\n\n", 1)
+    return (first + "\n\n    The same constructor, parameters, fitted attributes and methods as\n"
+            "    scikit-learn's estimator of this name, and its results; fastnn's kernels\n"
+            "    do the arithmetic (see fastnn.sklearn). scikit-learn's documentation:\n\n"
+            + (rest[1] if len(rest) > 1 else ""))
 
+
+class MLPClassifier(_FastnnMLP, _sk.MLPClassifier):
+    __doc__ = _doc("Multi-layer perceptron classifier, trained and evaluated by fastnn.",
+                   _sk.MLPClassifier.__doc__)
+
+    # scikit-learn's signature, spelled out (names, order and defaults)
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: Any = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+                 shuffle: bool = True, random_state: Any = None, tol: float = 0.0001,
+                 verbose: Any = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-08, n_iter_no_change: int = 10,
+                 max_fun: int = 15000) -> None:
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun)
 
     def predict(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
@@ -520,9 +545,27 @@ class MLPClassifier(_FastnnMLP, _sk.MLPClassifier):
 
 
 class MLPRegressor(_FastnnMLP, _sk.MLPRegressor):
-    __doc__ = (
-        "Multi-layer perceptron regressor: scikit-learn's MLPRegressor, trained\n"
-        "and evaluated by fastnn's kernels.\n\n"
-        "The same constructor, parameters (loss 'squared_error' or 'poisson'),\n"
-        "fitted attributes and methods as sklearn.neural_network.MLPRegressor; see\n"
-        "the module fastnn.sklearn for what fastnn computes and decides.\n")
+    __doc__ = _doc("Multi-layer perceptron regressor, trained and evaluated by fastnn.",
+                   _sk.MLPRegressor.__doc__)
+
+    # scikit-learn's signature, spelled out (names, order and defaults)
+    def __init__(self, loss: str = "squared_error", hidden_layer_sizes: Any = (100,),
+                 activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: Any = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+                 shuffle: bool = True, random_state: Any = None, tol: float = 0.0001,
+                 verbose: Any = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-08, n_iter_no_change: int = 10,
+                 max_fun: int = 15000) -> None:
+        super().__init__(
+            loss=loss, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun)

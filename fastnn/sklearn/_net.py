@@ -395,8 +395,20 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNet):
 class NeuralNetRegressor(RegressorMixin, _NeuralNet):
     """A fastnn Module as a scikit-learn regressor (one output per target).
 
-    The parameters are NeuralNetClassifier's; criterion defaults to
-    nn.MSELoss.
+    Parameters
+    ----------
+    module : Module class or instance, default MLPModule
+        Its output has one column per target (out_features = n_targets).
+    criterion : loss class, default nn.MSELoss
+    optimizer : optimizer class, default optim.SGD
+    lr, max_epochs, batch_size, shuffle, train_split, warm_start, random_state, compile, verbose
+        As NeuralNetClassifier's (train_split is not stratified here).
+    **kwargs
+        ``module__*``, ``criterion__*``, ``optimizer__*`` arguments.
+
+    Attributes
+    ----------
+    n_features_in_, module_, criterion_, optimizer_, history_, n_iter_
     """
 
     _classifier = False
