@@ -2,6 +2,7 @@
 are not checked: speed lives in bench/, not in tests). The suite ships in
 the package as fastnn.bench: these run wherever fastnn is installed."""
 import glob
+import importlib.util
 import json
 import math
 import os
@@ -28,7 +29,8 @@ def run_bench(args, cwd, env=None):
 @pytest.mark.slow
 def test_help_names_the_suites_and_missing_peers(tmp_path):
     out = run_bench(["--help"], tmp_path)
-    for suite in ("limits", "kernels", "train", "latency", "compiled", "scaling", "examples"):
+    for suite in ("limits", "kernels", "train", "latency", "compiled", "sklearn", "scaling",
+                  "examples"):
         assert suite in out
     assert "Results would go to:" in out
     assert ("Optional peers not installed here" in out) or ("Every optional peer is installed" in out)
@@ -51,6 +53,8 @@ def test_every_suite_runs_quick(tmp_path):
     results = tmp_path / "results"
     out = run_bench(["--quick", "--threads", "1", "--results", str(results)], tmp_path)
     kinds = ["gemm", "kernels", "optim", "train", "overhead", "plan", "scaling"]
+    if importlib.util.find_spec("sklearn") is not None:
+        kinds.append("sklearn")
     if bench_examples.EXAMPLES is None:      # an installed package: no example scripts
         assert "the example scripts ship with fastnn's source checkout" in out
     else:
@@ -67,6 +71,8 @@ def test_every_suite_runs_quick(tmp_path):
     with open(report) as f:
         text = f.read()
     assert "## Training epochs" in text and "## GEMM and fused linear" in text
+    if "sklearn" in kinds:
+        assert "## scikit-learn's MLP estimators" in text
     assert "## Thread scaling and hostile conditions" in text and "## The compiled step" in text
     if bench_examples.EXAMPLES is not None:
         assert "## Example scripts beside PyTorch" in text

@@ -50,7 +50,7 @@ _PREDICT_ROWS = 8192          # rows per inference call (bounds the workspace)
 
 # inference plans, one per estimator, outside its __dict__ (predict must not
 # change the estimator, and a plan is never pickled)
-_INFERENCE: "weakref.WeakKeyDictionary[Any, Tuple[tuple, Any, np.dtype]]" = weakref.WeakKeyDictionary()
+_INFERENCE: "weakref.WeakKeyDictionary[Any, Tuple[Tuple[int, ...], Any, np.dtype[Any]]]" = weakref.WeakKeyDictionary()
 
 
 def _float64_input(X: Any) -> bool:
@@ -167,16 +167,16 @@ class _Batches:
         self.kind = _LOSS[est.out_activation_]
         self.k = y.shape[1]
         self.sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+        self.labels: Any = None
+        self.y: Any = None
         if self.kind == "cross_entropy":
             self.labels = np.ascontiguousarray(np.argmax(y, axis=1), dtype=np.int64)
             self.onehot = np.eye(self.k, dtype=dtype)
-            self.y = None
         else:
-            self.labels = None
             self.y = np.ascontiguousarray(y, dtype=dtype)
         # poisson: the loss's terms that do not depend on the model,
         # Σ_k xlogy(y, y) − y per row (scikit-learn's half deviance)
-        self.const = None
+        self.const: Any = None
         if self.kind == "poisson_nll":
             yy = self.y.astype(np.float64)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -244,7 +244,7 @@ class _Solver:
                 self.state.append([None, None])
         self.buf_lr = self.learning_rate     # the lr the SGD buffers are scaled for
         self.plan: Any = None
-        self.key: tuple = ()
+        self.key: Tuple[Any, ...] = ()
 
     def __getstate__(self) -> Dict[str, Any]:
         d = self.__dict__.copy()
@@ -325,27 +325,28 @@ def _nonfinite(it: int) -> ValueError:
 
 
 class _FastnnMLP:
-    """What fastnn changes in scikit-learn's BaseMultilayerPerceptron."""
+    """What fastnn changes in scikit-learn's BaseMultilayerPerceptron (its
+    methods take self as Any: the attributes they use are scikit-learn's)."""
 
-    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
+    def _validate_input(self: Any, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
         wide = _float64_input(X)
         X, y = super()._validate_input(X, y, incremental, reset)  # type: ignore[misc]
         if X.dtype != np.float64 or wide:
             return X, y
         return X.astype(np.float32), y
 
-    def _forward_pass_fast(self, X: Any, check_input: bool = True) -> np.ndarray:
+    def _forward_pass_fast(self: Any, X: Any, check_input: bool = True) -> np.ndarray:
         if check_input and not _fast_input(self, X):
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         return _forward(self, X)
 
-    def _params(self, dtype: np.dtype) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+    def _params(self: Any, dtype: np.dtype) -> Tuple[List[np.ndarray], List[np.ndarray]]:
         """coefs_ and intercepts_ in the kernels' layout (set back on self)."""
         self.coefs_ = _weights(self.coefs_, dtype)
         self.intercepts_ = [np.ascontiguousarray(v, dtype=dtype) for v in self.intercepts_]
         return self.coefs_, self.intercepts_
 
-    def _fit_stochastic(self, X: Any, y: np.ndarray, sample_weight: Any, activations: Any,
+    def _fit_stochastic(self: Any, X: Any, y: np.ndarray, sample_weight: Any, activations: Any,
                         deltas: Any, coef_grads: Any, intercept_grads: Any, layer_units: Any,
                         incremental: bool) -> None:
         dtype = np.dtype(X.dtype)
@@ -441,7 +442,7 @@ class _FastnnMLP:
             self.coefs_ = _weights(self._best_coefs, dtype)
             self.intercepts_ = [np.ascontiguousarray(v) for v in self._best_intercepts]
 
-    def _fit_lbfgs(self, X: Any, y: np.ndarray, sample_weight: Any, activations: Any,
+    def _fit_lbfgs(self: Any, X: Any, y: np.ndarray, sample_weight: Any, activations: Any,
                    deltas: Any, coef_grads: Any, intercept_grads: Any, layer_units: Any) -> None:
         dtype = np.dtype(X.dtype)
         W, b = self._params(dtype)
@@ -537,11 +538,11 @@ class MLPClassifier(_FastnnMLP, _sk.MLPClassifier):
         check_is_fitted(self)
         if self._label_binarizer.y_type_ not in ("multiclass", "binary") or \
                 len(self.classes_) < 2:
-            return super().predict(X)
+            return np.asarray(super().predict(X))
         y = self._forward_pass_fast(X)
         if self._label_binarizer.y_type_ == "multiclass":
-            return self.classes_.take(_C.argmax(y))
-        return self.classes_.take((y[:, 0] > 0.5).astype(np.intp))
+            return np.asarray(self.classes_.take(_C.argmax(y)))
+        return np.asarray(self.classes_.take((y[:, 0] > 0.5).astype(np.intp)))
 
 
 class MLPRegressor(_FastnnMLP, _sk.MLPRegressor):

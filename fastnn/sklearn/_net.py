@@ -49,7 +49,7 @@ from .. import tensor as _tensor
 _ROUTED = ("module", "criterion", "optimizer")
 _PREDICT_ROWS = 8192
 # compiled steps and forwards, one per estimator, outside its __dict__
-_STEPS: "weakref.WeakKeyDictionary[Any, Tuple[tuple, Any]]" = weakref.WeakKeyDictionary()
+_STEPS: "weakref.WeakKeyDictionary[Any, Tuple[Tuple[int, ...], Any]]" = weakref.WeakKeyDictionary()
 _FORWARDS: "weakref.WeakKeyDictionary[Any, Tuple[int, Any]]" = weakref.WeakKeyDictionary()
 
 
@@ -124,7 +124,7 @@ class _NeuralNet(BaseEstimator):
                 if "__" in k and k.split("__", 1)[0] in _ROUTED}
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
-        params = super().get_params(deep=False)
+        params: Dict[str, Any] = super().get_params(deep=False)
         params.update(self._extra_items())
         return params
 
@@ -214,7 +214,7 @@ class _NeuralNet(BaseEstimator):
                 self.history_: List[Dict[str, Any]] = []
                 self.n_iter_ = 0
             else:
-                default_generator().bit_generator.state = self._fastnn_rng
+                default_generator().bit_generator.state = self._fastnn_rng  # type: ignore[has-type]
             self._epochs(np.ascontiguousarray(X, dtype=self._dtype()), target, sample_weight,
                          epochs)
             self._fastnn_rng = default_generator().bit_generator.state
@@ -251,7 +251,8 @@ class _NeuralNet(BaseEstimator):
 
     def _epochs(self, X: np.ndarray, target: np.ndarray, sw: Optional[np.ndarray],
                 epochs: int) -> None:
-        Xv = yv = None
+        Xv: Any = None
+        yv: Any = None
         if self.train_split is not None:
             strat = target if self._classifier else None
             parts = train_test_split(X, target, *(() if sw is None else (sw,)),
@@ -364,7 +365,7 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNet):
         elif not set(np.unique(y)) <= set(self.classes_):
             raise ValueError(f"y holds labels not in classes_ {self.classes_}")
         self._n_out = len(self.classes_)
-        return np.searchsorted(self.classes_, y).astype(np.int64)
+        return np.asarray(np.searchsorted(self.classes_, y), dtype=np.int64)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "NeuralNetClassifier":
         """Train for max_epochs (from scratch unless warm_start)."""
@@ -381,15 +382,15 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNet):
         """(n_samples, n_classes) probabilities."""
         out = self._forward(X)
         if isinstance(self.criterion_, nn.CrossEntropyLoss):
-            return _C.softmax(out)
+            return np.asarray(_C.softmax(out))
         if type(self.criterion_).__name__ == "NLLLoss":
-            return np.exp(out)
-        return out
+            return np.asarray(np.exp(out))
+        return np.asarray(out)
 
     def predict(self, X: Any) -> np.ndarray:
         """The class of each row's largest output."""
         check_is_fitted(self)
-        return self.classes_.take(_C.argmax(self.predict_proba(X)))
+        return np.asarray(self.classes_.take(_C.argmax(self.predict_proba(X))))
 
 
 class NeuralNetRegressor(RegressorMixin, _NeuralNet):
@@ -423,7 +424,7 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNet):
         y = np.asarray(y, dtype=np.float64)
         if reset:
             self._y_1d = y.ndim == 1
-        Y = y.reshape(y.shape[0], -1)
+        Y = np.asarray(y.reshape(y.shape[0], -1))
         self._n_out = Y.shape[1]
         return Y
 
@@ -443,4 +444,4 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNet):
     def predict(self, X: Any) -> np.ndarray:
         """(n_samples,) or (n_samples, n_targets), as y was at fit."""
         out = self._forward(X)
-        return out.ravel() if self._y_1d else out
+        return np.asarray(out.ravel() if self._y_1d else out)
