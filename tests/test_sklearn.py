@@ -244,6 +244,20 @@ def test_a_row_predicts_the_same_in_any_batch(digits):
         np.testing.assert_array_equal(m.predict_proba(X[rows].astype(np.float32)), full[rows])
 
 
+def test_predict_from_several_threads_at_once(digits):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        m = MLPClassifier(hidden_layer_sizes=(40,), max_iter=2, random_state=0).fit(X, y)
+    expected = m.predict_proba(X)
+    with ThreadPoolExecutor(4) as pool:        # the plan is busy in one: the others make their own
+        results = list(pool.map(lambda _: m.predict_proba(X), range(16)))
+    for r in results:
+        np.testing.assert_array_equal(r, expected)
+
+
 @pytest.mark.skipif(not two_threads_available(), reason="needs 2 usable CPUs")
 def test_bitwise_the_same_for_any_thread_count(digits, restore_threads):
     X, y = digits

@@ -50,7 +50,8 @@ _PREDICT_ROWS = 8192          # rows per inference call (bounds the workspace)
 
 # inference plans, one per estimator, outside its __dict__ (predict must not
 # change the estimator, and a plan is never pickled)
-_INFERENCE: "weakref.WeakKeyDictionary[Any, Tuple[Tuple[int, ...], Any, np.dtype[Any]]]" = weakref.WeakKeyDictionary()
+_INFERENCE: "weakref.WeakKeyDictionary[Any, Tuple[Tuple[int, ...], Any, np.dtype[Any]]]" = \
+    weakref.WeakKeyDictionary()
 
 
 def _float64_input(X: Any) -> bool:
@@ -92,13 +93,14 @@ def _layers(est: Any, W: List[np.ndarray], b: List[np.ndarray],
     return out
 
 
-def _inference_plan(est: Any) -> Tuple[Any, np.dtype]:
+def _inference_plan(est: Any, cached: bool = True) -> Tuple[Any, np.dtype]:
     """The forward plan of est's layers: one per estimator while its coefs_
-    and intercepts_ are the same arrays, else made for this call."""
+    and intercepts_ are the same arrays, else (or with cached=False) made for
+    this call."""
     arrays = est.coefs_ + est.intercepts_
     key = tuple(map(id, arrays))
     entry = _INFERENCE.get(est)
-    if entry is not None and entry[0] == key:
+    if cached and entry is not None and entry[0] == key:
         return entry[1], entry[2]
     dtype = est.coefs_[0].dtype
     if dtype != np.float32:
@@ -106,7 +108,7 @@ def _inference_plan(est: Any) -> Tuple[Any, np.dtype]:
     W = _weights(est.coefs_, dtype)
     b = [np.ascontiguousarray(v, dtype=dtype) for v in est.intercepts_]
     plan = _C.StepPlan(dtype, W[0].shape[0], _layers(est, W, b, None), None, None, [], [])
-    if all(a is c for a, c in zip(W + b, arrays)):
+    if cached and all(a is c for a, c in zip(W + b, arrays)):
         _INFERENCE[est] = (key, plan, dtype)     # views of the fitted arrays: reusable
     return plan, dtype
 
@@ -121,9 +123,9 @@ def _fast_input(est: Any, X: Any) -> bool:
 
 def _run_forward(est: Any, plan: Any, x: np.ndarray, out: np.ndarray) -> None:
     if plan.run(x, None, None, None, None, 0, None, _C.PHASE_FORWARD, out=out) == _C.PLAN_BUSY:
-        _INFERENCE.pop(est, None)        # in use by another thread: a plan of our own
-        _inference_plan(est)[0].run(x, None, None, None, None, 0, None, _C.PHASE_FORWARD,
-                                    out=out)
+        # another thread is predicting with it: a plan of this call's own
+        _inference_plan(est, cached=False)[0].run(x, None, None, None, None, 0, None,
+                                                  _C.PHASE_FORWARD, out=out)
 
 
 def _forward(est: Any, X: Any) -> np.ndarray:
@@ -406,6 +408,8 @@ class _FastnnMLP:
                     st = plan.run(xb, labels, target, weight, None, 0, None, _ALL)
                     if st == _C.PLAN_NONFINITE:
                         raise _nonfinite(self.n_iter_ + 1)
+                    if st == _C.PLAN_BUSY:
+                        raise RuntimeError("this estimator is being fitted in another thread")
                     batch_loss = data.loss(plan.loss) + const + 0.5 * alpha * l2 / sw_sum
                     accumulated += batch_loss * n
                 self.n_iter_ += 1
@@ -469,8 +473,8 @@ class _FastnnMLP:
             for j, v in enumerate(b):
                 i = len(W) + j
                 v[...] = x[bounds[i]:bounds[i + 1]]
-            if plan.run(xb, labels, target, weight, None, 0, None, _GRAD) == \
-                    _C.PLAN_NONFINITE:
+            st = plan.run(xb, labels, target, weight, None, 0, None, _GRAD)
+            if st == _C.PLAN_NONFINITE:
                 return math.inf, np.zeros_like(x)
             l2 = _C.sum_squares(W) if alpha else 0.0
             loss = data.loss(plan.loss) + const + 0.5 * alpha * l2 / sw_sum
