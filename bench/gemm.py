@@ -14,7 +14,14 @@ Cases (float32):
   square   n×n · n×n for n in 256, 512, 1024, 2048.
 FLOPs are 2·M·N·K for every product (the bias, relu and row sum are not
 counted). Ratios are a peer's time over fastnn's: above 1, fastnn is faster.
+Each row also says how many of fastnn's pool calls in it ran on a halved
+team (the pool's review found the extra threads did not help). On 2 or more
+threads, a last table counts those halvings in quiet loops of back-to-back
+calls over the training step's shapes (10^5 calls in all; 4,000 with
+--quick): on an idle machine each halving is a false one.
 """
+import time
+
 import numpy as np
 
 import fastnn
@@ -102,6 +109,44 @@ def cases(quick):
         yield f"square n={n}", "square", (n,)
 
 
+STEP_SHAPES = [("linear", (64, 784, 256)), ("linear", (128, 784, 256)),
+               ("linear", (192, 784, 256)), ("linear", (256, 784, 256)),
+               ("grad_w", (256, 784, 256)), ("grad_x", (256, 784, 256))]
+
+
+def halving_rate(stats):
+    return stats["halved"] / stats["calls"] if stats["calls"] else 0.0
+
+
+def team_review(rng, calls):
+    """Back-to-back fastnn calls over the step's shapes: the fraction of
+    pool calls the review ran on a halved team."""
+    from fastnn import _C
+    rows = []
+    per_shape = max(1, calls // len(STEP_SHAPES))
+    for kind, shape in STEP_SHAPES:
+        builder = {"linear": linear_case, "grad_x": grad_x_case, "grad_w": grad_w_case}[kind]
+        peers, _ = builder(rng, *shape, None)
+        fn = peers["fastnn"]
+        for _ in range(50):
+            fn()
+        _C.team_stats(reset=True)
+        t = time.perf_counter()
+        for _ in range(per_shape):
+            fn()
+        seconds = (time.perf_counter() - t) / per_shape
+        st = _C.team_stats(reset=True)
+        rows.append({"case": f"{kind} {'x'.join(map(str, shape))}", "calls": per_shape,
+                     "pool_calls": st["calls"], "halved": st["halved"],
+                     "rate": halving_rate(st), "median_s": seconds})
+        print(f"{rows[-1]['case']:22s} {per_shape:7d} calls {st['calls']:8d} pool calls "
+              f"{100 * rows[-1]['rate']:6.2f}% halved  {seconds * 1e6:8.1f}us a call")
+    total = {"calls": sum(r["pool_calls"] for r in rows),
+             "halved": sum(r["halved"] for r in rows)}
+    print(f"{'all':22s} {100 * halving_rate(total):6.2f}% of {total['calls']} pool calls halved")
+    return {"rows": rows, "rate": halving_rate(total), **total}
+
+
 def main(argv=None):
     args, repeats, batch_s, torch, lim = common.setup(__doc__, argv)
     isa, peak = common.fma_peak(lim)
@@ -119,7 +164,9 @@ def main(argv=None):
                 builder = {"linear": linear_case, "grad_x": grad_x_case,
                            "grad_w": grad_w_case, "square": square_case}[kind]
                 peers, flops = builder(rng, *shape, torch)
+                fastnn._C.team_stats(reset=True)
                 timed = common.compare(peers, repeats=repeats, batch_s=batch_s)
+                team = fastnn._C.team_stats(reset=True)
                 base = timed["fastnn"]["median_s"]
                 for name, t in timed.items():
                     gf = flops / t["median_s"] / 1e9
@@ -129,11 +176,21 @@ def main(argv=None):
                             else f"{t['median_s'] * 1e3:8.2f}ms")
                     pct = f"{100 * gf / peak_t:5.1f}%" if peak_t else "   -  "
                     ratio = "" if name == "fastnn" else f"{t['ratio']:8.2f}x"
-                    print(f"{label:16s} {name:14s} {when:>10s} {gf:8.1f} {pct:>6s} {ratio:>9s}")
+                    halved = (f"  {100 * halving_rate(team):.1f}% halved"
+                              if name == "fastnn" and team["calls"] else "")
+                    print(f"{label:16s} {name:14s} {when:>10s} {gf:8.1f} {pct:>6s} {ratio:>9s}"
+                          f"{halved}")
                 results.append({"case": label, "kind": kind, "shape": shape, "threads": nt,
-                                "flops": flops, "peers": timed})
+                                "flops": flops, "peers": timed, "team": team})
+    review = None
+    two = [nt for nt in args.threads if nt >= 2]
+    if two and fastnn.usable_cpus() >= 2:
+        print(f"\n== the pool's review on {two[0]} threads: quiet back-to-back loops")
+        with common.threads(two[0], torch):
+            review = team_review(rng, 4000 if args.quick else 100000)
     path = common.write_json("gemm", {"machine": common.machine_info(), "limits": lim,
-                                      "repeats": repeats, "results": results})
+                                      "repeats": repeats, "results": results,
+                                      "team_review": review})
     print(f"\nratio = peer's median time / fastnn's (above 1: fastnn is faster)\nwrote {path}")
 
 

@@ -450,6 +450,17 @@ def write():
         lines += _peer_table(gemm["results"], lambda f: _fmt(f["median_s"]),
                              [("GFLOP/s", lambda f: f"{f['gflops']:.1f}")])
         lines.append("")
+        review = gemm.get("team_review")
+        if review:
+            lines += ["The pool's review in quiet back-to-back loops over the step's shapes "
+                      "(on an idle machine every halved call is a false halving):", "",
+                      "| case | calls | pool calls | halved | per call |",
+                      "| --- | --- | --- | --- | --- |"]
+            for r in review["rows"]:
+                lines.append(f"| {r['case']} | {r['calls']} | {r['pool_calls']} | "
+                             f"{100 * r['rate']:.2f}% | {_fmt(r['median_s'])} |")
+            lines += ["", f"All: {100 * review['rate']:.2f}% of {review['calls']} pool calls "
+                      "ran on a halved team.", ""]
     lines += _scaling_section()
     lines += PAST_THIS_MACHINE.splitlines() + [""]
     for kind, title in (("kernels", "Other kernels"), ("optim", "Optimizer steps"),

@@ -123,17 +123,40 @@ int fnn_get_team_ceiling(void)
 static _Thread_local int inside_pool = 0;   /* 1 on a worker, or in a running call */
 static int team_after_backoff(int n);       /* the pool's own verdict, below */
 
-int fnn_threads_for(double work, fnn_int max_parts)
+/* The team decisions, counted for the bench: calls whose work warranted 2 or
+ * more threads, and those of them the pool's review gave fewer threads. */
+static _Atomic uint64_t stat_team_calls = 0, stat_team_halved = 0;
+
+void fnn_team_stats(uint64_t *calls, uint64_t *halved, int reset)
 {
-    if (work < 2.0 * FNN_THREAD_WORK || max_parts <= 1 || inside_pool)
-        return 1;
-    int n = team_after_backoff(fnn_get_team_ceiling());
+    *calls = reset ? atomic_exchange(&stat_team_calls, 0) : atomic_load(&stat_team_calls);
+    *halved = reset ? atomic_exchange(&stat_team_halved, 0) : atomic_load(&stat_team_halved);
+}
+
+/* n threads within what the work and the parts allow */
+static int within_work(int n, double work, fnn_int max_parts)
+{
     double by_work = work / FNN_THREAD_WORK;
     if ((double)n > by_work)
         n = (int)by_work;
     if ((fnn_int)n > max_parts)
         n = (int)max_parts;
     return n < 1 ? 1 : n;
+}
+
+int fnn_threads_for(double work, fnn_int max_parts)
+{
+    if (work < 2.0 * FNN_THREAD_WORK || max_parts <= 1 || inside_pool)
+        return 1;
+    const int ceiling = fnn_get_team_ceiling();
+    const int full = within_work(ceiling, work, max_parts);
+    const int n = within_work(team_after_backoff(ceiling), work, max_parts);
+    if (full >= 2) {
+        atomic_fetch_add_explicit(&stat_team_calls, 1, memory_order_relaxed);
+        if (n < full)
+            atomic_fetch_add_explicit(&stat_team_halved, 1, memory_order_relaxed);
+    }
+    return n;
 }
 
 int fnn_parts_for(int nthreads, double work, fnn_int max_parts)

@@ -158,6 +158,26 @@ def _team_now():
     return fnn_get_team_now()
 
 
+def team_stats(reset=False):
+    """The pool's team decisions since the last reset (for the bench).
+
+    Parameters
+    ----------
+    reset : bool, default False
+        Zero the counts after reading them.
+
+    Returns
+    -------
+    dict
+        ``calls``: kernel calls whose work warranted 2 or more threads;
+        ``halved``: those of them run on fewer threads because the pool's
+        review found that extra threads did not help.
+    """
+    cdef uint64_t calls = 0, halved = 0
+    fnn_team_stats(&calls, &halved, 1 if reset else 0)
+    return {"calls": int(calls), "halved": int(halved)}
+
+
 def usable_cpus(refresh=False):
     """CPUs this process may run on: its affinity mask within its cgroup CPU quota.
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import fastnn
+from conftest import two_threads_available
 from fastnn import _C, ops
 
 HAS_AFFINITY = hasattr(os, "sched_getaffinity")
@@ -271,3 +272,22 @@ print(os.waitstatus_to_exitcode(status))
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "0"
+
+
+@pytest.mark.skipif(not two_threads_available(), reason="needs 2 usable CPUs")
+def test_team_stats_count_the_calls_that_could_share(restore_threads):
+    from fastnn import _C
+    fastnn.set_num_threads(2)
+    x = np.ones((256, 784), np.float32)
+    w = np.ones((256, 784), np.float32)
+    _C.team_stats(reset=True)
+    for _ in range(5):
+        _C.linear(x, w)                       # work for two threads: counted
+    big = _C.team_stats()
+    assert big["calls"] >= 5 and 0 <= big["halved"] <= big["calls"]
+    _C.linear(np.ones((1, 3), np.float32), np.ones((2, 3), np.float32))   # one thread's work
+    assert _C.team_stats(reset=True) == big
+    assert _C.team_stats() == {"calls": 0, "halved": 0}
+    fastnn.set_num_threads(1)
+    _C.linear(x, w)
+    assert _C.team_stats()["calls"] == 0      # a team of one cannot be halved
