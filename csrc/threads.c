@@ -295,9 +295,8 @@ static void unpark(atomic_uint *word)
 typedef struct {
     _Alignas(64) atomic_uint seq;   /* bumped (and futex-woken) to wake the worker */
     atomic_int sleeping;            /* 1 while the worker is (about to be) asleep */
-    /* what this thread did in call stat_gen: parts run and their time */
+    /* what this thread did in call stat_gen: the CPU time of its parts */
     atomic_uint stat_gen;
-    atomic_int stat_parts;
     _Atomic uint64_t stat_ns;
 } worker_slot;
 
@@ -318,15 +317,18 @@ static struct {
 /* ---- does the team help? ----------------------------------------------
  *
  * On one call in 4 (that has enough parts), the caller estimates the
- * speedup its team gave: what running it alone would have taken (the least
- * CPU time a thread spent per part, times the number of parts) over the
- * call's wall time; a call whose team gained less than FNN_MIN_GAIN per extra
- * thread is a poor one. CPU time, not wall time, because a thread that shares
- * its CPU with another program (another process, numpy's BLAS threads still
- * spinning after a call) or with the caller itself gets no CPU for whole
- * scheduler slices, and its parts would look slow rather than the team
- * useless. When the poor calls take most of the wall time of the last
- * FNN_REVIEW_CALLS reviewed calls, calls use
+ * speedup its team gave: what running it alone would have taken (the CPU
+ * time the threads spent in its parts, summed) over the call's wall time; a
+ * call whose team gained less than FNN_MIN_GAIN per extra thread is a poor
+ * one. The sum, not the fastest thread's time per part times the parts: the
+ * parts of a call differ in size (edge tiles, uneven blocks), and the least
+ * time per part would price a whole call at its smallest part and find a
+ * well-shared call poor. CPU time, not wall time, because a thread that
+ * shares its CPU with another program (another process, numpy's BLAS
+ * threads still spinning after a call) or with the caller itself gets no CPU
+ * for whole scheduler slices: its parts cost the same CPU time but finish
+ * late, and the call's wall time shows it. When the poor calls take most of
+ * the wall time of the last FNN_REVIEW_CALLS reviewed calls, calls use
  * half the team for a while (FNN_BACKOFF_NS, doubled each time the next try
  * of the whole team is poor again, up to 4×), then the whole team is tried
  * again. Weighing by time, a single late call or many tiny calls whose worker
@@ -360,17 +362,14 @@ static void review_call(uint32_t gen, int nthreads, int nparts, uint64_t wall)
 {
     if (!reviewed_call(gen) || nparts < 2 * nthreads || wall == 0)
         return;                     /* not sampled, or too few parts to judge */
-    double per_part = 0;
+    double alone = 0;               /* CPU time in the call's parts, all threads */
     for (int id = 0; id < nthreads; id++) {
         worker_slot *s = &pool.slot[id];
         if (atomic_load_explicit(&s->stat_gen, memory_order_relaxed) != gen)
             continue;
-        int parts = atomic_load_explicit(&s->stat_parts, memory_order_relaxed);
-        uint64_t ns = atomic_load_explicit(&s->stat_ns, memory_order_relaxed);
-        if (parts > 0 && (per_part == 0 || (double)ns / parts < per_part))
-            per_part = (double)ns / parts;
+        alone += (double)atomic_load_explicit(&s->stat_ns, memory_order_relaxed);
     }
-    double gain = per_part * nparts / (double)wall;
+    double gain = alone / (double)wall;
     if (window_team != nthreads) {  /* a new team size: a new window */
         window_team = nthreads;
         window_calls = 0;
@@ -445,7 +444,6 @@ static void work_on(uint32_t gen, int id)
             worker_slot *me = &pool.slot[id];
             if (parts_run == 1)
                 atomic_store_explicit(&me->stat_gen, gen, memory_order_relaxed);
-            atomic_store_explicit(&me->stat_parts, parts_run, memory_order_relaxed);
             atomic_store_explicit(&me->stat_ns, busy, memory_order_relaxed);
         }
         if (st != FNN_OK) {
