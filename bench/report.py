@@ -454,11 +454,12 @@ def write():
         if review:
             lines += ["The pool's review in quiet back-to-back loops over the step's shapes "
                       "(on an idle machine every halved call is a false halving):", "",
-                      "| case | calls | pool calls | halved | per call |",
-                      "| --- | --- | --- | --- | --- |"]
+                      "| case | calls | pool calls | halved | CPU-taken sleeps | per call |",
+                      "| --- | --- | --- | --- | --- | --- |"]
             for r in review["rows"]:
                 lines.append(f"| {r['case']} | {r['calls']} | {r['pool_calls']} | "
-                             f"{100 * r['rate']:.2f}% | {_fmt(r['median_s'])} |")
+                             f"{100 * r['rate']:.2f}% | {r.get('contended', '')} | "
+                             f"{_fmt(r['median_s'])} |")
             lines += ["", f"All: {100 * review['rate']:.2f}% of {review['calls']} pool calls "
                       "ran on a halved team.", ""]
     lines += _scaling_section()

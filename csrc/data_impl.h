@@ -108,7 +108,7 @@ double FN(fnn_sum_squares)(int count, const T *const *bufs, const fnn_int *lens)
     double total = 0;
     for (int k = 0; k < count; k++) {
         fnn_int blocks = (lens[k] + SUMSQ_BLOCK - 1) / SUMSQ_BLOCK;
-        double *partial = fnn_scratch(3, (size_t)(blocks > 0 ? blocks : 1) * sizeof(double));
+        double *partial = fnn_scratch(FNN_SCRATCH_BLOCK_SUMS, (size_t)(blocks > 0 ? blocks : 1) * sizeof(double));
         if (!partial)
             return -1.0;
         FN(sumsq_job) job = {bufs[k], lens[k], partial};

@@ -307,8 +307,8 @@ static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const FN(fnn_gemm_arch
                                   fnn_int n0, fnn_int n1)
 {
     const fnn_int M = job->M, K = job->K;
-    REAL *row = fnn_scratch(3, SMALL_M_COLS * sizeof(REAL));
-    REAL *acol = job->ta ? fnn_scratch(2, (size_t)(K > 0 ? K : 1) * M * sizeof(REAL)) : NULL;
+    REAL *row = fnn_scratch(FNN_SCRATCH_GEMM_ROW, SMALL_M_COLS * sizeof(REAL));
+    REAL *acol = job->ta ? fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)(K > 0 ? K : 1) * M * sizeof(REAL)) : NULL;
     if (!row || (job->ta && !acol))
         return FNN_ENOMEM;
     if (job->ta)                /* rows of op(A) are columns of A: gather them */
@@ -370,7 +370,7 @@ static fnn_status F(small_n_part)(void *ctx, int part, int nparts)
         const REAL *a = job->A + i * job->lda;
         fnn_int lda = job->lda;
         if (m < mr) {             /* pad: the last row repeated */
-            REAL *pad = fnn_scratch(2, (size_t)mr * (K > 0 ? K : 1) * sizeof(REAL));
+            REAL *pad = fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)mr * (K > 0 ? K : 1) * sizeof(REAL));
             if (!pad)
                 return FNN_ENOMEM;
             for (fnn_int r = 0; r < mr; r++) {
@@ -396,7 +396,7 @@ static fnn_status F(gemm_small_n)(F(gemm_job) *job, double flops)
     const FN(fnn_gemm_arch) *arch = job->arch;
     const fnn_int K = job->K, N = job->N;
     const int w = (int)((N + arch->vl - 1) / arch->vl * arch->vl);   /* panel width */
-    REAL *bp = fnn_scratch(5, ((size_t)K * w + FNN_PACK_SLACK) * sizeof(REAL));
+    REAL *bp = fnn_scratch(FNN_SCRATCH_GEMM_B, ((size_t)K * w + FNN_PACK_SLACK) * sizeof(REAL));
     if (!bp)
         return FNN_ENOMEM;
     if (job->tb && K <= SMALL_ROW) {    /* B is N×K, short rows: transposed in place */
@@ -404,7 +404,7 @@ static fnn_status F(gemm_small_n)(F(gemm_job) *job, double flops)
             for (int j = 0; j < w; j++)
                 bp[k * w + j] = j < N ? job->B[j * job->ldb + k] : 0;
     } else if (job->tb) {       /* B is N×K: its rows, zero rows up to w, interleaved */
-        REAL *rows = fnn_scratch(4, (size_t)w * K * sizeof(REAL));
+        REAL *rows = fnn_scratch(FNN_SCRATCH_GEMM_A, (size_t)w * K * sizeof(REAL));
         if (!rows)
             return FNN_ENOMEM;
         for (fnn_int j = 0; j < w; j++) {
@@ -474,9 +474,9 @@ static fnn_status F(gemm_run)(F(gemm_job) *job)
     const fnn_int mch = F(chunk_len)(M, K, mr), nch = F(chunk_len)(N, K, nr);
     const fnn_int mpan = (mch + mr - 1) / mr, npan = (nch + nr - 1) / nr;
     const size_t nk = (size_t)job->nk, kcb = (size_t)job->kcb;
-    job->Ap = fnn_scratch(4, nk * (size_t)mpan * (kcb * mr + FNN_PACK_SLACK) * sizeof(REAL));
-    job->Bp = fnn_scratch(5, nk * (size_t)npan * (kcb * nr + FNN_PACK_SLACK) * sizeof(REAL));
-    job->sums = job->rowsum ? fnn_scratch(0, (size_t)mpan * mr * sizeof(REAL)) : NULL;
+    job->Ap = fnn_scratch(FNN_SCRATCH_GEMM_A, nk * (size_t)mpan * (kcb * mr + FNN_PACK_SLACK) * sizeof(REAL));
+    job->Bp = fnn_scratch(FNN_SCRATCH_GEMM_B, nk * (size_t)npan * (kcb * nr + FNN_PACK_SLACK) * sizeof(REAL));
+    job->sums = job->rowsum ? fnn_scratch(FNN_SCRATCH_GEMM_SUMS, (size_t)mpan * mr * sizeof(REAL)) : NULL;
     if (!job->Ap || !job->Bp || (job->rowsum && !job->sums))
         return FNN_ENOMEM;
 

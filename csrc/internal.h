@@ -214,14 +214,24 @@ fnn_status fnn_linear_layer_backward_d(fnn_int M, fnn_int N, fnn_int K, fnn_act 
                                        const double *x, const double *W, double beta,
                                        double *dW, double *db, double *dx);
 
-/* Per-thread, 64-byte aligned scratch that only grows (slot 0..8). Returns
- * NULL if it cannot be allocated. Lives as long as the thread. Slots 0-5
- * belong to the kernels' inner loops (GEMM packing, softmax rows, partial
- * sums); slot 6 to the caller of fnn_linear_backward (its dz); slots 7 and 8
- * to fnn_linear_chain_backward (the gradients between layers, alternately). */
-#define FNN_SCRATCH_LINEAR_DZ 6
-#define FNN_SCRATCH_CHAIN_A 7
-#define FNN_SCRATCH_CHAIN_B 8
+/* Per-thread, 64-byte aligned scratch that only grows, one buffer per slot
+ * below. Returns NULL if it cannot be allocated. Lives as long as the
+ * thread. Each use has its own slot, so no kernel can overwrite a buffer
+ * that a caller of it still holds. */
+enum {
+    FNN_SCRATCH_GEMM_SUMS = 0,   /* gemm: the row sums taken while A is packed (bias grad) */
+    FNN_SCRATCH_SOFTMAX_ROW = 1, /* softmax.c: one row's exponentials */
+    FNN_SCRATCH_GEMM_STAGE = 2,  /* gemm: an operand staged unpacked (small-M's column of a
+                                    transposed A, small-N's padded edge panel) */
+    FNN_SCRATCH_GEMM_ROW = 3,    /* gemm small-M: one row of C being summed */
+    FNN_SCRATCH_GEMM_A = 4,      /* gemm: packed A (small-N: the rows of A it reads) */
+    FNN_SCRATCH_GEMM_B = 5,      /* gemm: packed B */
+    FNN_SCRATCH_LINEAR_DZ = 6,   /* fnn_linear_backward: dz = dy ⊙ act'(y) */
+    FNN_SCRATCH_CHAIN_A = 7,     /* fnn_linear_chain_backward: the gradients between */
+    FNN_SCRATCH_CHAIN_B = 8,     /*   layers, alternately */
+    FNN_SCRATCH_BLOCK_SUMS = 9,  /* data.c, losses.c: per-block partial sums */
+    FNN_SCRATCH_SLOTS = 10
+};
 void *fnn_scratch(int slot, size_t bytes);
 
 #endif /* FASTNN_INTERNAL_H */

@@ -19,7 +19,7 @@ fnn_status FN(fnn_loss)(fnn_loss kind, fnn_int n, const T *x, const T *y,
         kind > FNN_LOSS_POISSON)
         return FNN_EINVAL;
     const fnn_int blocks = (n + FNN_ELEM_BLOCK - 1) / FNN_ELEM_BLOCK;
-    double *partial = fnn_scratch(3, (size_t)(blocks > 0 ? blocks : 1) * sizeof(double));
+    double *partial = fnn_scratch(FNN_SCRATCH_BLOCK_SUMS, (size_t)(blocks > 0 ? blocks : 1) * sizeof(double));
     if (!partial)
         return FNN_ENOMEM;
     double gscale = reduction == FNN_REDUCTION_MEAN ? 1.0 / (double)n : 1.0;

@@ -14,7 +14,7 @@ static fnn_status FN(softmax_part)(void *ctx, int part, int nparts)
     const FN(fnn_rowops) *ops = &fnn_cur_arch()->FN(rows);
     const fnn_int C = job->C;
     /* log_softmax needs x after the sums: e goes to scratch (y may be x) */
-    T *e = job->log ? fnn_scratch(0, (size_t)C * sizeof(T)) : NULL;
+    T *e = job->log ? fnn_scratch(FNN_SCRATCH_SOFTMAX_ROW, (size_t)C * sizeof(T)) : NULL;
     if (job->log && !e)
         return FNN_ENOMEM;
     for (fnn_int i = job->M * part / nparts; i < job->M * (part + 1) / nparts; i++) {
@@ -102,7 +102,7 @@ static fnn_status FN(xent_part)(void *ctx, int part, int nparts)
     const FN(fnn_rowops) *ops = &fnn_cur_arch()->FN(rows);
     const fnn_int C = job->C;
     const T eps = job->eps, keep = (T)1 - eps, spread = eps / (T)C;
-    T *scratch = job->g ? NULL : fnn_scratch(0, (size_t)C * sizeof(T));
+    T *scratch = job->g ? NULL : fnn_scratch(FNN_SCRATCH_SOFTMAX_ROW, (size_t)C * sizeof(T));
     if (!job->g && !scratch)
         return FNN_ENOMEM;
     for (fnn_int i = job->M * part / nparts; i < job->M * (part + 1) / nparts; i++) {

@@ -125,12 +125,13 @@ static int team_after_backoff(int n);       /* the pool's own verdict, below */
 
 /* The team decisions, counted for the bench: calls whose work warranted 2 or
  * more threads, and those of them the pool's review gave fewer threads. */
-static _Atomic uint64_t stat_team_calls = 0, stat_team_halved = 0;
+static _Atomic uint64_t stat_team_calls = 0, stat_team_halved = 0, stat_contended = 0;
 
-void fnn_team_stats(uint64_t *calls, uint64_t *halved, int reset)
+void fnn_team_stats(uint64_t *calls, uint64_t *halved, uint64_t *contended, int reset)
 {
     *calls = reset ? atomic_exchange(&stat_team_calls, 0) : atomic_load(&stat_team_calls);
     *halved = reset ? atomic_exchange(&stat_team_halved, 0) : atomic_load(&stat_team_halved);
+    *contended = reset ? atomic_exchange(&stat_contended, 0) : atomic_load(&stat_contended);
 }
 
 /* n threads within what the work and the parts allow */
@@ -260,6 +261,7 @@ static int spin_until(int (*ready)(const void *), const void *arg)
         if ((i & 31) == 0) {
             uint64_t t = now_ns();
             if (t - last > FNN_PREEMPTED_NS) {
+                atomic_fetch_add_explicit(&stat_contended, 1, memory_order_relaxed);
                 atomic_store_explicit(&contended_until, t + FNN_CONTENDED_NS, memory_order_relaxed);
                 return ready(arg);
             }
@@ -629,7 +631,6 @@ fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx)
 
 /* Each thread keeps a few growing buffers for packed panels; pool workers
  * persist between calls, so they are reused call after call. */
-#define FNN_SCRATCH_SLOTS 9
 static _Thread_local void *scratch_ptr[FNN_SCRATCH_SLOTS];
 static _Thread_local size_t scratch_size[FNN_SCRATCH_SLOTS];
 

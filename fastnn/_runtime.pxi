@@ -171,11 +171,13 @@ def team_stats(reset=False):
     dict
         ``calls``: kernel calls whose work warranted 2 or more threads;
         ``halved``: those of them run on fewer threads because the pool's
-        review found that extra threads did not help.
+        review found that extra threads did not help; ``contended``: times
+        a spinning thread found its CPU taken (idle threads then sleep at
+        once for a while instead of spinning).
     """
-    cdef uint64_t calls = 0, halved = 0
-    fnn_team_stats(&calls, &halved, 1 if reset else 0)
-    return {"calls": int(calls), "halved": int(halved)}
+    cdef uint64_t calls = 0, halved = 0, contended = 0
+    fnn_team_stats(&calls, &halved, &contended, 1 if reset else 0)
+    return {"calls": int(calls), "halved": int(halved), "contended": int(contended)}
 
 
 def usable_cpus(refresh=False):
