@@ -22,45 +22,42 @@
  * block size depends on K alone for the same reason.
  */
 
-#define REAL T
-#define F(name) FN(name)
-
 typedef struct {
     int ta, tb;
     fnn_int M, N, K;
-    const REAL *A;
+    const T *A;
     fnn_int lda;
-    const REAL *B;
+    const T *B;
     fnn_int ldb;
-    REAL beta;
-    REAL *C;
+    T beta;
+    T *C;
     fnn_int ldc;
     const fnn_epilogue *ep;   /* NULL: none */
-    REAL *rowsum;             /* M values: beta·rowsum + Σ_k op(A)[i,k], or NULL */
+    T *rowsum;             /* M values: beta·rowsum + Σ_k op(A)[i,k], or NULL */
     const FN(fnn_gemm_arch) *arch; /* set by gemm_run */
     /* the chunk of C in hand, [m0, m0+mlen) × [n0, n0+nlen), and its packing */
     fnn_int kcb, nk;          /* K block size and count (nk >= 1) */
     fnn_int m0, mlen, n0, nlen;
     fnn_int apanels, bpanels; /* MR-row panels of A, NR-column panels of B */
-    REAL *Ap, *Bp;            /* packed chunk: block p at p·kcb·(panels·MR or NR) */
-    REAL *sums;               /* row sums of the chunk's A rows (first column chunk), or NULL */
+    T *Ap, *Bp;            /* packed chunk: block p at p·kcb·(panels·MR or NR) */
+    T *sums;               /* row sums of the chunk's A rows (first column chunk), or NULL */
     int pack_a, pack_b;       /* which operands this round packs */
     fnn_int rblocks, cblocks; /* compute parts: rblocks × cblocks */
-} F(gemm_job);
+} FN(gemm_job);
 
 /* Pack rows [i0, i0+rows) and k in [p0, p0+kc) of op(A) into MR-row panels,
  * k-major, zero-padding the last panel. With sums, add each row's values. */
-static void F(pack_a)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int i0,
-                      fnn_int rows, fnn_int p0, fnn_int kc, REAL *restrict dst,
-                      REAL *restrict sums)
+static void FN(pack_a)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int i0,
+                      fnn_int rows, fnn_int p0, fnn_int kc, T *restrict dst,
+                      T *restrict sums)
 {
     const int mr = arch->mr;
     for (fnn_int ir = 0; ir < rows; ir += mr, dst += (fnn_int)mr * kc) {
         int m = rows - ir < mr ? (int)(rows - ir) : mr;
         if (job->ta) {          /* A stored K×M: a row of the panel is contiguous */
             for (fnn_int k = 0; k < kc; k++) {
-                const REAL *src = job->A + (p0 + k) * job->lda + i0 + ir;
-                REAL *d = dst + k * mr;
+                const T *src = job->A + (p0 + k) * job->lda + i0 + ir;
+                T *d = dst + k * mr;
                 for (int r = 0; r < m; r++)
                     d[r] = src[r];
                 for (int r = m; r < mr; r++)
@@ -70,16 +67,16 @@ static void F(pack_a)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn
                         sums[ir + r] += src[r];
             }
         } else {                /* A stored M×K: transpose rows into the panel */
-            const REAL *rows0 = job->A + (i0 + ir) * job->lda + p0;
+            const T *rows0 = job->A + (i0 + ir) * job->lda + p0;
             if (m == mr)
                 arch->interleave(mr, rows0, job->lda, kc, dst);
             for (int r = 0; r < m; r++) {
-                const REAL *src = rows0 + r * job->lda;
+                const T *src = rows0 + r * job->lda;
                 if (m < mr)
                     for (fnn_int k = 0; k < kc; k++)
                         dst[k * mr + r] = src[k];
                 if (sums) {
-                    REAL s = sums[ir + r];
+                    T s = sums[ir + r];
                     for (fnn_int k = 0; k < kc; k++)
                         s += src[k];
                     sums[ir + r] = s;
@@ -94,8 +91,8 @@ static void F(pack_a)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn
 
 /* Pack k in [p0, p0+kc) and columns [j0, j0+cols) of op(B) into NR-column
  * panels, k-major, zero-padding the last panel. */
-static void F(pack_b)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int p0,
-                      fnn_int kc, fnn_int j0, fnn_int cols, REAL *restrict dst)
+static void FN(pack_b)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int p0,
+                      fnn_int kc, fnn_int j0, fnn_int cols, T *restrict dst)
 {
     const int nr = arch->nr;
     for (fnn_int jr = 0; jr < cols; jr += nr, dst += (fnn_int)nr * kc) {
@@ -104,7 +101,7 @@ static void F(pack_b)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn
             arch->interleave(nr, job->B + (j0 + jr) * job->ldb + p0, job->ldb, kc, dst);
         } else if (job->tb) {
             for (int c = 0; c < n; c++) {
-                const REAL *src = job->B + (j0 + jr + c) * job->ldb + p0;
+                const T *src = job->B + (j0 + jr + c) * job->ldb + p0;
                 for (fnn_int k = 0; k < kc; k++)
                     dst[k * nr + c] = src[k];
             }
@@ -113,8 +110,8 @@ static void F(pack_b)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn
                     dst[k * nr + c] = 0;
         } else {                /* B stored K×N: each k of the panel is contiguous */
             for (fnn_int k = 0; k < kc; k++) {
-                const REAL *src = job->B + (p0 + k) * job->ldb + j0 + jr;
-                REAL *d = dst + k * nr;
+                const T *src = job->B + (p0 + k) * job->ldb + j0 + jr;
+                T *d = dst + k * nr;
                 for (int c = 0; c < n; c++)
                     d[c] = src[c];
                 for (int c = n; c < nr; c++)
@@ -125,17 +122,17 @@ static void F(pack_b)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn
 }
 
 /* The job's epilogue for the tile at (i, j) of C, in *te; NULL without one. */
-static const F(fnn_tile_epi) *F(tile_epi)(const F(gemm_job) *job, fnn_int i, fnn_int j,
-                                           F(fnn_tile_epi) *te)
+static const FN(fnn_tile_epi) *FN(tile_epi)(const FN(gemm_job) *job, fnn_int i, fnn_int j,
+                                           FN(fnn_tile_epi) *te)
 {
     const fnn_epilogue *ep = job->ep;
     if (!ep)
         return NULL;
     te->mode = ep->mode;
     te->act = ep->act;
-    te->slope = (REAL)ep->slope;
-    te->bias = ep->bias ? (const REAL *)ep->bias + j : NULL;
-    te->saved = ep->saved ? (const REAL *)ep->saved + i * ep->lds + j : NULL;
+    te->slope = (T)ep->slope;
+    te->bias = ep->bias ? (const T *)ep->bias + j : NULL;
+    te->saved = ep->saved ? (const T *)ep->saved + i * ep->lds + j : NULL;
     te->lds = ep->lds;
     return te;
 }
@@ -143,20 +140,20 @@ static const F(fnn_tile_epi) *F(tile_epi)(const F(gemm_job) *job, fnn_int i, fnn
 /* One MR×NR tile at (i, j) of C, m×n of it inside C: a tile cut by the
  * matrix edge stores through the micro-kernel's lane masks, so every element
  * is computed alike. */
-static void F(run_tile)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int kc,
-                        const REAL *Ap, const REAL *Bp, fnn_int i, fnn_int j, int m,
+static void FN(run_tile)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int kc,
+                        const T *Ap, const T *Bp, fnn_int i, fnn_int j, int m,
                         int n, int first, int last)
 {
-    REAL *c = job->C + i * job->ldc + j;
+    T *c = job->C + i * job->ldc + j;
     int load_c = first ? job->beta != 0 : 1;
-    REAL beta = first ? job->beta : 1;
-    F(fnn_tile_epi) te;
-    arch->kernel(kc, Ap, Bp, c, job->ldc, load_c, beta, last ? F(tile_epi)(job, i, j, &te) : NULL,
+    T beta = first ? job->beta : 1;
+    FN(fnn_tile_epi) te;
+    arch->kernel(kc, Ap, Bp, c, job->ldc, load_c, beta, last ? FN(tile_epi)(job, i, j, &te) : NULL,
                  m, n);
 }
 
 /* The K block: at most arch->kc, the same for every block, chosen from K. */
-static fnn_int F(k_block)(fnn_int K, fnn_int kc_max)
+static fnn_int FN(k_block)(fnn_int K, fnn_int kc_max)
 {
     if (K <= 0)
         return 0;
@@ -168,13 +165,13 @@ static fnn_int F(k_block)(fnn_int K, fnn_int kc_max)
  * panels of width w: blocks are laid out one after the other, panels inside,
  * each panel followed by FNN_PACK_SLACK elements that its packing may
  * overwrite (so panels packed by different threads never touch). */
-static inline REAL *F(packed_at)(REAL *base, const F(gemm_job) *job, fnn_int panels, int w,
+static inline T *FN(packed_at)(T *base, const FN(gemm_job) *job, fnn_int panels, int w,
                                  fnn_int p, fnn_int panel, fnn_int kc)
 {
     return base + p * panels * (job->kcb * w + FNN_PACK_SLACK) + panel * (kc * w + FNN_PACK_SLACK);
 }
 
-static inline fnn_int F(block_len)(const F(gemm_job) *job, fnn_int p)
+static inline fnn_int FN(block_len)(const FN(gemm_job) *job, fnn_int p)
 {
     fnn_int k = job->K - p * job->kcb;
     return k < job->kcb ? (k > 0 ? k : 0) : job->kcb;
@@ -182,38 +179,38 @@ static inline fnn_int F(block_len)(const F(gemm_job) *job, fnn_int p)
 
 /* The first panel of width w, laid out from offset `base`, that starts at or
  * after offset lo. */
-static inline fnn_int F(first_panel_at)(fnn_int lo, fnn_int base, int w)
+static inline fnn_int FN(first_panel_at)(fnn_int lo, fnn_int base, int w)
 {
     return lo <= base ? 0 : (lo - base + w - 1) / w;
 }
 
 /* Pack panel u of A (all of its K blocks, so a row's sum runs over k in
  * order), or panel u - na of B. */
-static void F(pack_panel)(const F(gemm_job) *job, fnn_int u, fnn_int na)
+static void FN(pack_panel)(const FN(gemm_job) *job, fnn_int u, fnn_int na)
 {
     const FN(fnn_gemm_arch) *arch = job->arch;
     const int mr = arch->mr, nr = arch->nr;
     if (u < na) {
         fnn_int r0 = u * mr, rows = job->mlen - r0 < mr ? job->mlen - r0 : mr;
         /* row sums on the first column chunk only */
-        REAL *sums = job->sums && job->n0 == 0 ? job->sums + r0 : NULL;
+        T *sums = job->sums && job->n0 == 0 ? job->sums + r0 : NULL;
         for (fnn_int r = 0; sums && r < rows; r++)
             sums[r] = 0;
         for (fnn_int p = 0; p < job->nk; p++) {
-            fnn_int kc = F(block_len)(job, p);
-            F(pack_a)(job, arch, job->m0 + r0, rows, p * job->kcb, kc,
-                      F(packed_at)(job->Ap, job, na, mr, p, u, kc), sums);
+            fnn_int kc = FN(block_len)(job, p);
+            FN(pack_a)(job, arch, job->m0 + r0, rows, p * job->kcb, kc,
+                      FN(packed_at)(job->Ap, job, na, mr, p, u, kc), sums);
         }
         for (fnn_int r = 0; sums && r < rows; r++) {
-            REAL *out = job->rowsum + job->m0 + r0 + r;
+            T *out = job->rowsum + job->m0 + r0 + r;
             *out = (job->beta != 0 ? job->beta * *out : 0) + sums[r];
         }
     } else {
         fnn_int q = u - na, c0 = q * nr, cols = job->nlen - c0 < nr ? job->nlen - c0 : nr;
         for (fnn_int p = 0; p < job->nk; p++) {
-            fnn_int kc = F(block_len)(job, p);
-            F(pack_b)(job, arch, p * job->kcb, kc, job->n0 + c0, cols,
-                      F(packed_at)(job->Bp, job, job->bpanels, nr, p, q, kc));
+            fnn_int kc = FN(block_len)(job, p);
+            FN(pack_b)(job, arch, p * job->kcb, kc, job->n0 + c0, cols,
+                      FN(packed_at)(job->Bp, job, job->bpanels, nr, p, q, kc));
         }
     }
 }
@@ -221,27 +218,27 @@ static void F(pack_panel)(const F(gemm_job) *job, fnn_int u, fnn_int na)
 /* Packing pass: the A panels (MR rows each) then the B panels (NR columns
  * each) are cut into parts of about equal rows, whole panels each: a panel
  * goes to the part its first row falls in. */
-static fnn_status F(pack_part)(void *ctx, int part, int nparts)
+static fnn_status FN(pack_part)(void *ctx, int part, int nparts)
 {
-    const F(gemm_job) *job = ctx;
+    const FN(gemm_job) *job = ctx;
     const int mr = job->arch->mr, nr = job->arch->nr;
     const fnn_int na = job->pack_a ? job->apanels : 0, nb = job->pack_b ? job->bpanels : 0;
     const fnn_int a_rows = na * mr, total = a_rows + nb * nr;
     const fnn_int lo = total * part / nparts, hi = total * (part + 1) / nparts;
-    fnn_int a0 = F(first_panel_at)(lo, 0, mr), a1 = F(first_panel_at)(hi, 0, mr);
-    fnn_int b0 = F(first_panel_at)(lo, a_rows, nr), b1 = F(first_panel_at)(hi, a_rows, nr);
+    fnn_int a0 = FN(first_panel_at)(lo, 0, mr), a1 = FN(first_panel_at)(hi, 0, mr);
+    fnn_int b0 = FN(first_panel_at)(lo, a_rows, nr), b1 = FN(first_panel_at)(hi, a_rows, nr);
     for (fnn_int u = a0; u < a1 && u < na; u++)
-        F(pack_panel)(job, u, na);
+        FN(pack_panel)(job, u, na);
     for (fnn_int q = b0; q < b1 && q < nb; q++)
-        F(pack_panel)(job, na + q, na);
+        FN(pack_panel)(job, na + q, na);
     return FNN_OK;
 }
 
 /* Compute pass: part = a·cblocks + b is row block a × column block b of the
  * chunk, in whole panels, read from the shared packed operands. */
-static fnn_status F(compute_part)(void *ctx, int part, int nparts)
+static fnn_status FN(compute_part)(void *ctx, int part, int nparts)
 {
-    const F(gemm_job) *job = ctx;
+    const FN(gemm_job) *job = ctx;
     const FN(fnn_gemm_arch) *arch = job->arch;
     const int mr = arch->mr, nr = arch->nr;
     (void)nparts;
@@ -252,19 +249,19 @@ static fnn_status F(compute_part)(void *ctx, int part, int nparts)
     for (fnn_int jc = pb0; jc < pb1; jc += ncp) {
         fnn_int jc1 = jc + ncp < pb1 ? jc + ncp : pb1;
         for (fnn_int p = 0; p < job->nk; p++) {
-            fnn_int kc = F(block_len)(job, p);
+            fnn_int kc = FN(block_len)(job, p);
             int first = p == 0, last = p == job->nk - 1;
             for (fnn_int ic = pa0; ic < pa1; ic += mcp) {
                 fnn_int ic1 = ic + mcp < pa1 ? ic + mcp : pa1;
                 for (fnn_int jr = jc; jr < jc1; jr++) {
                     fnn_int j = jr * nr;
                     int n = job->nlen - j < nr ? (int)(job->nlen - j) : nr;
-                    const REAL *Bp = F(packed_at)(job->Bp, job, job->bpanels, nr, p, jr, kc);
+                    const T *Bp = FN(packed_at)(job->Bp, job, job->bpanels, nr, p, jr, kc);
                     for (fnn_int ir = ic; ir < ic1; ir++) {
                         fnn_int i = ir * mr;
                         int m = job->mlen - i < mr ? (int)(job->mlen - i) : mr;
-                        F(run_tile)(job, arch, kc,
-                                    F(packed_at)(job->Ap, job, job->apanels, mr, p, ir, kc), Bp,
+                        FN(run_tile)(job, arch, kc,
+                                    FN(packed_at)(job->Ap, job, job->apanels, mr, p, ir, kc), Bp,
                                     job->m0 + i, job->n0 + j, m, n, first, last);
                     }
                 }
@@ -275,24 +272,24 @@ static fnn_status F(compute_part)(void *ctx, int part, int nparts)
 }
 
 /* C = [beta·C +] row, then the epilogue, for row i, columns [n0, n1). */
-static void F(finish_row)(const F(gemm_job) *job, fnn_int i, fnn_int n0, fnn_int n1,
-                          const REAL *row)
+static void FN(finish_row)(const FN(gemm_job) *job, fnn_int i, fnn_int n0, fnn_int n1,
+                          const T *row)
 {
-    REAL *c = job->C + i * job->ldc;
+    T *c = job->C + i * job->ldc;
     const fnn_epilogue *ep = job->ep;
-    const REAL *bias = ep && ep->mode == FNN_EPI_FORWARD ? (const REAL *)ep->bias : NULL;
-    const REAL *saved = ep && ep->mode == FNN_EPI_GRAD ? (const REAL *)ep->saved + i * ep->lds : NULL;
-    const REAL slope = ep ? (REAL)ep->slope : 0;
+    const T *bias = ep && ep->mode == FNN_EPI_FORWARD ? (const T *)ep->bias : NULL;
+    const T *saved = ep && ep->mode == FNN_EPI_GRAD ? (const T *)ep->saved + i * ep->lds : NULL;
+    const T slope = ep ? (T)ep->slope : 0;
     for (fnn_int j = n0; j < n1; j++) {
-        REAL v = row[j - n0];
+        T v = row[j - n0];
         if (job->beta != 0)
             v = job->beta * c[j] + v;
         if (ep && ep->mode == FNN_EPI_FORWARD) {
             if (bias)
                 v += bias[j];
-            v = F(fnn_act)(ep->act, NULL, slope, v);
+            v = FN(fnn_act)(ep->act, NULL, slope, v);
         } else if (saved) {
-            v *= F(fnn_act_grad)(ep->act, slope, saved[j]);
+            v *= FN(fnn_act_grad)(ep->act, slope, saved[j]);
         }
         c[j] = v;
     }
@@ -303,12 +300,12 @@ static void F(finish_row)(const F(gemm_job) *job, fnn_int i, fnn_int n0, fnn_int
  * or a combination of the rows of B), columns [n0, n1), blocked so that a block
  * of B stays in L1 across the rows. */
 #define SMALL_M_COLS 32
-static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const FN(fnn_gemm_arch) *arch,
+static fnn_status FN(gemm_small_m)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch,
                                   fnn_int n0, fnn_int n1)
 {
     const fnn_int M = job->M, K = job->K;
-    REAL *row = fnn_scratch(FNN_SCRATCH_GEMM_ROW, SMALL_M_COLS * sizeof(REAL));
-    REAL *acol = job->ta ? fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)(K > 0 ? K : 1) * M * sizeof(REAL)) : NULL;
+    T *row = fnn_scratch(FNN_SCRATCH_GEMM_ROW, SMALL_M_COLS * sizeof(T));
+    T *acol = job->ta ? fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)(K > 0 ? K : 1) * M * sizeof(T)) : NULL;
     if (!row || (job->ta && !acol))
         return FNN_ENOMEM;
     if (job->ta)                /* rows of op(A) are columns of A: gather them */
@@ -317,8 +314,8 @@ static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const FN(fnn_gemm_arch
                 acol[i * K + k] = job->A[k * job->lda + i];
     for (fnn_int i = 0; job->rowsum && n0 == 0 && i < M; i++) {
         /* row sums (a Linear's bias gradient), k ascending, by the first columns' part */
-        const REAL *a = job->ta ? acol + i * K : job->A + i * job->lda;
-        REAL s = 0;
+        const T *a = job->ta ? acol + i * K : job->A + i * job->lda;
+        T s = 0;
         for (fnn_int k = 0; k < K; k++)
             s += a[k];
         job->rowsum[i] = (job->beta != 0 ? job->beta * job->rowsum[i] : 0) + s;
@@ -326,26 +323,26 @@ static fnn_status F(gemm_small_m)(const F(gemm_job) *job, const FN(fnn_gemm_arch
     for (fnn_int jb = n0; jb < n1; jb += SMALL_M_COLS) {
         fnn_int nb = n1 - jb < SMALL_M_COLS ? n1 - jb : SMALL_M_COLS;
         for (fnn_int i = 0; i < M; i++) {
-            const REAL *a = job->ta ? acol + i * K : job->A + i * job->lda;
+            const T *a = job->ta ? acol + i * K : job->A + i * job->lda;
             if (job->tb)
                 arch->dot_rows(nb, K, a, job->B + jb * job->ldb, job->ldb, row);
             else
                 arch->axpy_rows(nb, K, a, job->B + jb, job->ldb, row);
-            F(finish_row)(job, i, jb, jb + nb, row);
+            FN(finish_row)(job, i, jb, jb + nb, row);
         }
     }
     return FNN_OK;
 }
 
-static fnn_status F(small_m_part)(void *ctx, int part, int nparts)
+static fnn_status FN(small_m_part)(void *ctx, int part, int nparts)
 {
-    const F(gemm_job) *job = ctx;
+    const FN(gemm_job) *job = ctx;
     const fnn_int N = job->N, blocks = (N + SMALL_M_COLS - 1) / SMALL_M_COLS;
     fnn_int n0 = blocks * part / nparts * SMALL_M_COLS;
     fnn_int n1 = blocks * (part + 1) / nparts * SMALL_M_COLS;
     if (n1 > N)
         n1 = N;
-    return n0 < n1 ? F(gemm_small_m)(job, job->arch, n0, n1) : FNN_OK;
+    return n0 < n1 ? FN(gemm_small_m)(job, job->arch, n0, n1) : FNN_OK;
 }
 
 /* Rows of at most this many elements are copied element by element (a call
@@ -358,45 +355,45 @@ static fnn_status F(small_m_part)(void *ctx, int part, int nparts)
  * as N rounded up to whole vectors, and each block of MR rows of A goes
  * through the micro-kernel in place (kernel_rows), epilogue included. The
  * last, shorter block is copied into a padded one. Parts are blocks of rows. */
-static fnn_status F(small_n_part)(void *ctx, int part, int nparts)
+static fnn_status FN(small_n_part)(void *ctx, int part, int nparts)
 {
-    const F(gemm_job) *job = ctx;
+    const FN(gemm_job) *job = ctx;
     const FN(fnn_gemm_arch) *arch = job->arch;
     const fnn_int M = job->M, K = job->K, mr = arch->mr;
     const fnn_int blocks = (M + mr - 1) / mr;
     for (fnn_int blk = blocks * part / nparts; blk < blocks * (part + 1) / nparts; blk++) {
         const fnn_int i = blk * mr;
         const int m = M - i < mr ? (int)(M - i) : (int)mr;
-        const REAL *a = job->A + i * job->lda;
+        const T *a = job->A + i * job->lda;
         fnn_int lda = job->lda;
         if (m < mr) {             /* pad: the last row repeated */
-            REAL *pad = fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)mr * (K > 0 ? K : 1) * sizeof(REAL));
+            T *pad = fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)mr * (K > 0 ? K : 1) * sizeof(T));
             if (!pad)
                 return FNN_ENOMEM;
             for (fnn_int r = 0; r < mr; r++) {
-                const REAL *src = a + (r < m ? r : m - 1) * job->lda;
+                const T *src = a + (r < m ? r : m - 1) * job->lda;
                 if (K <= SMALL_ROW)     /* a few elements: no call into the C library */
                     for (fnn_int k = 0; k < K; k++)
                         pad[r * K + k] = src[k];
                 else
-                    memcpy(pad + r * K, src, (size_t)K * sizeof(REAL));
+                    memcpy(pad + r * K, src, (size_t)K * sizeof(T));
             }
             a = pad;
             lda = K;
         }
-        F(fnn_tile_epi) te;
+        FN(fnn_tile_epi) te;
         arch->kernel_rows(K, a, lda, job->Bp, job->C + i * job->ldc, job->ldc, job->beta != 0,
-                          job->beta, F(tile_epi)(job, i, 0, &te), m, (int)job->N);
+                          job->beta, FN(tile_epi)(job, i, 0, &te), m, (int)job->N);
     }
     return FNN_OK;
 }
 
-static fnn_status F(gemm_small_n)(F(gemm_job) *job, double flops)
+static fnn_status FN(gemm_small_n)(FN(gemm_job) *job, double flops)
 {
     const FN(fnn_gemm_arch) *arch = job->arch;
     const fnn_int K = job->K, N = job->N;
     const int w = (int)((N + arch->vl - 1) / arch->vl * arch->vl);   /* panel width */
-    REAL *bp = fnn_scratch(FNN_SCRATCH_GEMM_B, ((size_t)K * w + FNN_PACK_SLACK) * sizeof(REAL));
+    T *bp = fnn_scratch(FNN_SCRATCH_GEMM_B, ((size_t)K * w + FNN_PACK_SLACK) * sizeof(T));
     if (!bp)
         return FNN_ENOMEM;
     if (job->tb && K <= SMALL_ROW) {    /* B is N×K, short rows: transposed in place */
@@ -404,32 +401,32 @@ static fnn_status F(gemm_small_n)(F(gemm_job) *job, double flops)
             for (int j = 0; j < w; j++)
                 bp[k * w + j] = j < N ? job->B[j * job->ldb + k] : 0;
     } else if (job->tb) {       /* B is N×K: its rows, zero rows up to w, interleaved */
-        REAL *rows = fnn_scratch(FNN_SCRATCH_GEMM_A, (size_t)w * K * sizeof(REAL));
+        T *rows = fnn_scratch(FNN_SCRATCH_GEMM_A, (size_t)w * K * sizeof(T));
         if (!rows)
             return FNN_ENOMEM;
         for (fnn_int j = 0; j < w; j++) {
             if (j < N)
-                memcpy(rows + j * K, job->B + j * job->ldb, (size_t)K * sizeof(REAL));
+                memcpy(rows + j * K, job->B + j * job->ldb, (size_t)K * sizeof(T));
             else
-                memset(rows + j * K, 0, (size_t)K * sizeof(REAL));
+                memset(rows + j * K, 0, (size_t)K * sizeof(T));
         }
         arch->interleave(w, rows, K, K, bp);
     } else {                    /* B is K×N: rows of the panel already */
         for (fnn_int k = 0; k < K; k++) {
-            const REAL *src = job->B + k * job->ldb;
+            const T *src = job->B + k * job->ldb;
             for (int j = 0; j < w; j++)
                 bp[k * w + j] = j < N ? src[j] : 0;
         }
     }
     job->Bp = bp;
-    return fnn_run_parts(flops, (job->M + arch->mr - 1) / arch->mr, F(small_n_part), job);
+    return fnn_run_parts(flops, (job->M + arch->mr - 1) / arch->mr, FN(small_n_part), job);
 }
 
 /* Rows (or columns) per chunk: all of them when the packed operand fits in
  * FNN_PACK_CAP bytes, else as many whole panels of width w as do. */
-static fnn_int F(chunk_len)(fnn_int len, fnn_int K, int w)
+static fnn_int FN(chunk_len)(fnn_int len, fnn_int K, int w)
 {
-    fnn_int per = (FNN_PACK_CAP / (fnn_int)sizeof(REAL)) / (K > 0 ? K : 1) / w * w;
+    fnn_int per = (FNN_PACK_CAP / (fnn_int)sizeof(T)) / (K > 0 ? K : 1) / w * w;
     if (per < w)
         per = w;
     return len < per ? len : per;
@@ -437,7 +434,7 @@ static fnn_int F(chunk_len)(fnn_int len, fnn_int K, int w)
 
 /* Cut the chunk into about `want` compute parts: row blocks of at most MC
  * rows, and column blocks to make up the count. */
-static void F(plan_parts)(F(gemm_job) *job, int want)
+static void FN(plan_parts)(FN(gemm_job) *job, int want)
 {
     const fnn_int mcp = job->arch->mc / job->arch->mr;
     fnn_int rb = (job->apanels + mcp - 1) / mcp, cb = (want + rb - 1) / rb;
@@ -451,9 +448,9 @@ static void F(plan_parts)(F(gemm_job) *job, int want)
     job->cblocks = cb < 1 ? 1 : cb;
 }
 
-static fnn_status F(gemm_run)(F(gemm_job) *job)
+static fnn_status FN(gemm_run)(FN(gemm_job) *job)
 {
-    const FN(fnn_gemm_arch) *arch = job->arch = &fnn_cur_arch()->F(gemm);
+    const FN(fnn_gemm_arch) *arch = job->arch = &fnn_cur_arch()->FN(gemm);
     const fnn_int M = job->M, N = job->N, K = job->K;
     if (M <= 0 || N <= 0)
         return FNN_OK;
@@ -463,20 +460,20 @@ static fnn_status F(gemm_run)(F(gemm_job) *job)
     double flops = 2.0 * (double)M * (double)N * (double)(K > 0 ? K : 1);
     if ((M <= FNN_SMALL_M && job->rowsum == NULL) ||
         (job->rowsum && M <= FNN_SMALL_M_SUMS && (double)N * K <= FNN_SMALL_M_SUMS_NK))
-        return fnn_run_parts(flops, (N + SMALL_M_COLS - 1) / SMALL_M_COLS, F(small_m_part), job);
+        return fnn_run_parts(flops, (N + SMALL_M_COLS - 1) / SMALL_M_COLS, FN(small_m_part), job);
     if (N <= nr && !job->ta && job->rowsum == NULL && K > 0 &&
-        (double)K * nr * sizeof(REAL) <= FNN_PACK_CAP)
-        return F(gemm_small_n)(job, flops);
+        (double)K * nr * sizeof(T) <= FNN_PACK_CAP)
+        return FN(gemm_small_n)(job, flops);
 
-    job->kcb = F(k_block)(K, arch->kc);
+    job->kcb = FN(k_block)(K, arch->kc);
     job->nk = K > 0 ? (K + job->kcb - 1) / job->kcb : 1;
     const fnn_int kalloc = K > 0 ? K : 1;
-    const fnn_int mch = F(chunk_len)(M, K, mr), nch = F(chunk_len)(N, K, nr);
+    const fnn_int mch = FN(chunk_len)(M, K, mr), nch = FN(chunk_len)(N, K, nr);
     const fnn_int mpan = (mch + mr - 1) / mr, npan = (nch + nr - 1) / nr;
     const size_t nk = (size_t)job->nk, kcb = (size_t)job->kcb;
-    job->Ap = fnn_scratch(FNN_SCRATCH_GEMM_A, nk * (size_t)mpan * (kcb * mr + FNN_PACK_SLACK) * sizeof(REAL));
-    job->Bp = fnn_scratch(FNN_SCRATCH_GEMM_B, nk * (size_t)npan * (kcb * nr + FNN_PACK_SLACK) * sizeof(REAL));
-    job->sums = job->rowsum ? fnn_scratch(FNN_SCRATCH_GEMM_SUMS, (size_t)mpan * mr * sizeof(REAL)) : NULL;
+    job->Ap = fnn_scratch(FNN_SCRATCH_GEMM_A, nk * (size_t)mpan * (kcb * mr + FNN_PACK_SLACK) * sizeof(T));
+    job->Bp = fnn_scratch(FNN_SCRATCH_GEMM_B, nk * (size_t)npan * (kcb * nr + FNN_PACK_SLACK) * sizeof(T));
+    job->sums = job->rowsum ? fnn_scratch(FNN_SCRATCH_GEMM_SUMS, (size_t)mpan * mr * sizeof(T)) : NULL;
     if (!job->Ap || !job->Bp || (job->rowsum && !job->sums))
         return FNN_ENOMEM;
 
@@ -495,13 +492,13 @@ static fnn_status F(gemm_run)(F(gemm_job) *job)
             double pack_work = (double)((job->pack_a ? job->apanels * mr : 0) +
                                         (job->pack_b ? job->bpanels * nr : 0)) *
                                (double)kalloc * FNN_PACK_COST;
-            fnn_status st = fnn_run_parts(pack_work, units, F(pack_part), job);
+            fnn_status st = fnn_run_parts(pack_work, units, FN(pack_part), job);
             if (st != FNN_OK)
                 return st;
             fnn_int tiles = job->apanels * job->bpanels;
             int nt = fnn_threads_for(chunk_flops, tiles);
-            F(plan_parts)(job, fnn_parts_for(nt, chunk_flops, tiles));
-            st = fnn_parallel(nt, (int)(job->rblocks * job->cblocks), F(compute_part), job);
+            FN(plan_parts)(job, fnn_parts_for(nt, chunk_flops, tiles));
+            st = fnn_parallel(nt, (int)(job->rblocks * job->cblocks), FN(compute_part), job);
             if (st != FNN_OK)
                 return st;
         }
@@ -509,9 +506,9 @@ static fnn_status F(gemm_run)(F(gemm_job) *job)
     return FNN_OK;
 }
 
-fnn_status F(fnn_gemm)(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
-                       const REAL *A, fnn_int lda, const REAL *B, fnn_int ldb, REAL beta,
-                       REAL *C, fnn_int ldc, const fnn_epilogue *ep)
+fnn_status FN(fnn_gemm)(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K,
+                       const T *A, fnn_int lda, const T *B, fnn_int ldb, T beta,
+                       T *C, fnn_int ldc, const fnn_epilogue *ep)
 {
     if (ep && (ep->act < FNN_ACT_IDENTITY || ep->act > FNN_ACT_TANH))
         return FNN_EINVAL;      /* the epilogue has identity … tanh only */
@@ -519,29 +516,29 @@ fnn_status F(fnn_gemm)(int trans_a, int trans_b, fnn_int M, fnn_int N, fnn_int K
         ep = NULL;              /* nothing to do after the product */
     if (ep && ep->mode == FNN_EPI_GRAD && (!ep->saved || ep->act == FNN_ACT_IDENTITY))
         ep = NULL;
-    F(gemm_job) job = {.ta = trans_a, .tb = trans_b, .M = M, .N = N, .K = K, .A = A,
+    FN(gemm_job) job = {.ta = trans_a, .tb = trans_b, .M = M, .N = N, .K = K, .A = A,
                        .lda = lda, .B = B, .ldb = ldb, .beta = beta, .C = C, .ldc = ldc, .ep = ep};
-    return F(gemm_run)(&job);
+    return FN(gemm_run)(&job);
 }
 
-fnn_status F(fnn_linear_grad_weight)(fnn_int M, fnn_int N, fnn_int K, const REAL *dY,
-                                     fnn_int lddy, const REAL *X, fnn_int ldx, REAL beta,
-                                     REAL *dW, fnn_int lddw, REAL *db)
+fnn_status FN(fnn_linear_grad_weight)(fnn_int M, fnn_int N, fnn_int K, const T *dY,
+                                     fnn_int lddy, const T *X, fnn_int ldx, T beta,
+                                     T *dW, fnn_int lddw, T *db)
 {
     /* dW (N×K) = dYᵀ (N×M) · X (M×K): op(A) = dYᵀ, summed over the batch M;
      * db is the row sum of op(A), taken while it is packed. */
-    F(gemm_job) job = {.ta = 1, .tb = 0, .M = N, .N = K, .K = M, .A = dY, .lda = lddy,
+    FN(gemm_job) job = {.ta = 1, .tb = 0, .M = N, .N = K, .K = M, .A = dY, .lda = lddy,
                        .B = X, .ldb = ldx, .beta = beta, .C = dW, .ldc = lddw, .rowsum = db};
     if (K <= 0 && db) {         /* no columns to tile: the bias gradient alone */
         for (fnn_int j = 0; j < N; j++) {
-            REAL s = beta != 0 ? beta * db[j] : 0, acc = 0;
+            T s = beta != 0 ? beta * db[j] : 0, acc = 0;
             for (fnn_int i = 0; i < M; i++)
                 acc += dY[i * lddy + j];
             db[j] = s + acc;
         }
         return FNN_OK;
     }
-    return F(gemm_run)(&job);
+    return FN(gemm_run)(&job);
 }
 
 /* Backward of a Linear layer y = act(x·Wᵀ + b), one call:
@@ -550,9 +547,9 @@ fnn_status F(fnn_linear_grad_weight)(fnn_int M, fnn_int N, fnn_int K, const REAL
  *   dx = (dz·W) ⊙ x_act'(x)           (when dx is not NULL; x_act is the
  *                                      activation whose output x is)
  * dz lives in this thread's scratch, reused call after call. */
-fnn_status F(fnn_linear_backward)(const fnn_linear_grad *g, const REAL *dy, const REAL *y,
-                                  const REAL *x, const REAL *W, REAL beta, REAL *dW, REAL *db,
-                                  REAL *dx)
+fnn_status FN(fnn_linear_backward)(const fnn_linear_grad *g, const T *dy, const T *y,
+                                  const T *x, const T *W, T beta, T *dW, T *db,
+                                  T *dx)
 {
     const fnn_int M = g->M, N = g->N, K = g->K;
     if (g->act < FNN_ACT_IDENTITY || g->act > FNN_ACT_TANH || g->x_act < FNN_ACT_IDENTITY ||
@@ -560,35 +557,32 @@ fnn_status F(fnn_linear_backward)(const fnn_linear_grad *g, const REAL *dy, cons
         (g->act == FNN_ACT_LEAKY_RELU && g->slope < 0) ||
         (g->x_act == FNN_ACT_LEAKY_RELU && g->x_slope < 0))
         return FNN_EINVAL;      /* act' is read from outputs: a negative slope hides the sign */
-    const REAL *dz = dy;
+    const T *dz = dy;
     fnn_int lddz = g->lddy;
     if (g->act != FNN_ACT_IDENTITY && M > 0 && N > 0) {
-        REAL *buf = fnn_scratch(FNN_SCRATCH_LINEAR_DZ, (size_t)M * N * sizeof(REAL));
+        T *buf = fnn_scratch(FNN_SCRATCH_LINEAR_DZ, (size_t)M * N * sizeof(T));
         if (!buf)
             return FNN_ENOMEM;
         const fnn_act_param p = {.slope = g->slope, .beta = 1.0, .threshold = 20.0};
         fnn_status st = FNN_OK;
         if (g->lddy == N && g->ldy == N)
-            st = F(fnn_act_backward)(g->act, &p, 0, M * N, dy, y, buf);
+            st = FN(fnn_act_backward)(g->act, &p, 0, M * N, dy, y, buf);
         else
             for (fnn_int i = 0; i < M && st == FNN_OK; i++)
-                st = F(fnn_act_backward)(g->act, &p, 0, N, dy + i * g->lddy, y + i * g->ldy,
+                st = FN(fnn_act_backward)(g->act, &p, 0, N, dy + i * g->lddy, y + i * g->ldy,
                                          buf + i * N);
         if (st != FNN_OK)
             return st;
         dz = buf;
         lddz = N;
     }
-    fnn_status st = F(fnn_linear_grad_weight)(M, N, K, dz, lddz > 0 ? lddz : 1, x, g->ldx, beta,
+    fnn_status st = FN(fnn_linear_grad_weight)(M, N, K, dz, lddz > 0 ? lddz : 1, x, g->ldx, beta,
                                               dW, K > 0 ? K : 1, db);
     if (st != FNN_OK || !dx)
         return st;
     const fnn_epilogue ep = {.mode = FNN_EPI_GRAD, .act = g->x_act, .slope = g->x_slope,
                              .bias = NULL, .saved = x, .lds = g->ldx};
-    return F(fnn_gemm)(0, g->w_trans, M, K, N, dz, lddz > 0 ? lddz : 1, W, g->ldw, 0, dx,
+    return FN(fnn_gemm)(0, g->w_trans, M, K, N, dz, lddz > 0 ? lddz : 1, W, g->ldw, 0, dx,
                        K > 0 ? K : 1, &ep);
 }
 
-#undef F
-#undef CAT
-#undef CAT_

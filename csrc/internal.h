@@ -16,10 +16,7 @@
 #define FNN_ALIGN 64
 
 /* FNN_CAT(name, s) = name_s: names per element type in the *_impl.h templates */
-#ifndef FNN_CAT
-#define FNN_CAT_(a, b) a##_##b
-#define FNN_CAT(a, b) FNN_CAT_(a, b)
-#endif
+#include "cat.h"
 
 /* Widest panel the vector packing routines take (any tile's MR and NR). */
 #define FNN_PACK_W_MAX 32
