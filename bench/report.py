@@ -197,7 +197,7 @@ def _distributed_section():
 
 
 # What the thread policy does on machines this project cannot run on; written
-# out from the code (csrc/threads.c, csrc/gemm_impl.h), not measured.
+# out from the code (csrc/threads.c, csrc/gemm_packed_impl.h), not measured.
 PAST_THIS_MACHINE = """## Threads past this machine (reasoned, not measured)
 
 The figures above come from a 2-CPU machine; this is what the policy does on
