@@ -26,14 +26,17 @@ probabilities (the two differ only when a probability is below ~1e-7).
 from __future__ import annotations
 
 import math
+import warnings
 import weakref
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import scipy.optimize
+import scipy.special
 import scipy.sparse as sp
 from sklearn import neural_network as _sk
 from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -121,6 +124,19 @@ def _fast_input(est: Any, X: Any) -> bool:
             not hasattr(est, "feature_names_in_") and bool(np.isfinite(X).all()))
 
 
+def _pad_small(x: np.ndarray) -> np.ndarray:
+    """x, or x (rows, n) padded with zero rows to GEMM_SMALL_M + 1 rows when
+    it has no more than GEMM_SMALL_M: the GEMM computes that few rows by its
+    row-by-row path, whose last bits may differ from a bigger call's, so a
+    padded batch makes a row predict the same bits in any batch."""
+    m = x.shape[0]
+    if m > _C.GEMM_SMALL_M:
+        return x
+    padded = np.zeros((_C.GEMM_SMALL_M + 1, x.shape[1]), dtype=x.dtype)
+    padded[:m] = x
+    return padded
+
+
 def _run_forward(est: Any, plan: Any, x: np.ndarray, out: np.ndarray) -> None:
     if plan.run(x, None, None, None, None, 0, None, _C.PHASE_FORWARD, out=out) == _C.PLAN_BUSY:
         # another thread is predicting with it: a plan of this call's own
@@ -139,16 +155,13 @@ def _forward(est: Any, X: Any) -> np.ndarray:
         xb = xb.toarray() if sp.issparse(xb) else xb
         xb = np.ascontiguousarray(xb, dtype=dtype)
         m = xb.shape[0]
-        if m <= _C.GEMM_SMALL_M:
-            # a row predicts the same bits in any batch: a few rows are padded
-            # past the GEMM's row-by-row path
-            pad = np.zeros((_C.GEMM_SMALL_M + 1, xb.shape[1]), dtype=dtype)
-            pad[:m] = xb
-            res = np.empty((_C.GEMM_SMALL_M + 1, plan.out_features), dtype=dtype)
-            _run_forward(est, plan, pad, res)
-            out[s:s + m] = res[:m]
-        else:
+        xp = _pad_small(xb)
+        if xp is xb:
             _run_forward(est, plan, xb, out[s:s + m])
+        else:
+            res = np.empty((xp.shape[0], plan.out_features), dtype=dtype)
+            _run_forward(est, plan, xp, res)
+            out[s:s + m] = res[:m]
     act = est.out_activation_
     if act == "softmax":
         _C.softmax(out, out=out)
@@ -181,9 +194,7 @@ class _Batches:
         self.const: Any = None
         if self.kind == "poisson_nll":
             yy = self.y.astype(np.float64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                xl = np.where(yy > 0, yy * np.log(np.where(yy > 0, yy, 1.0)), 0.0)
-            self.const = (xl - yy).sum(axis=1)
+            self.const = (scipy.special.xlogy(yy, yy) - yy).sum(axis=1)
         self._unit: Dict[int, np.ndarray] = {}
 
     def rows(self, idx: Any) -> np.ndarray:
@@ -236,14 +247,12 @@ class _Solver:
             float(est.epsilon)
         self.t = 0
         self.state: List[List[Optional[np.ndarray]]] = []
-        for p in W + b:
+        # one row per update segment, in the plan's layout: each W (out, in), each b
+        for p in [w.T for w in W] + list(b):
             if self.kind == "adam":
-                self.state.append([np.zeros_like(p.T if p.ndim == 2 else p),
-                                   np.zeros_like(p.T if p.ndim == 2 else p)])
-            elif self.momentum > 0:
-                self.state.append([np.zeros_like(p.T if p.ndim == 2 else p), None])
+                self.state.append([np.zeros_like(p), np.zeros_like(p)])
             else:
-                self.state.append([None, None])
+                self.state.append([np.zeros_like(p) if self.momentum > 0 else None, None])
         self.buf_lr = self.learning_rate     # the lr the SGD buffers are scaled for
         self.plan: Any = None
         self.key: Tuple[Any, ...] = ()
@@ -259,7 +268,6 @@ class _Solver:
             return self.plan
         dtype = W[0].dtype
         grads = [(np.empty_like(w.T), np.empty_like(v)) for w, v in zip(W, b)]
-        self.grads = grads
         params = [w.T for w in W] + list(b)
         gparams = [g[0] for g in grads] + [g[1] for g in grads]
         for s in self.state:                  # a fit in another dtype than the last
@@ -379,7 +387,6 @@ class _FastnnMLP:
             batch_size = min(200, n_samples)
         else:
             if self.batch_size > n_samples:
-                import warnings
                 warnings.warn("Got `batch_size` less than 1 or larger than "
                               "sample size. It is going to be clipped")
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
@@ -433,14 +440,10 @@ class _FastnnMLP:
                 if incremental:
                     break
                 if self.n_iter_ == self.max_iter:
-                    import warnings
-
-                    from sklearn.exceptions import ConvergenceWarning
                     warnings.warn("Stochastic Optimizer: Maximum iterations (%d) reached and "
                                   "the optimization hasn't converged yet." % self.max_iter,
                                   ConvergenceWarning)
         except KeyboardInterrupt:
-            import warnings
             warnings.warn("Training interrupted by user.")
         if early_stopping:
             self.coefs_ = _weights(self._best_coefs, dtype)

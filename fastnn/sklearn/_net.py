@@ -41,7 +41,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._mlp import _float64_input
+from ._mlp import _float64_input, _pad_small
 from .. import _C, compile_step, default_generator, manual_seed, nn, no_grad, optim
 from .. import compile as _compile
 from .. import tensor as _tensor
@@ -315,14 +315,11 @@ class _NeuralNet(BaseEstimator):
         fwd = entry[1]
         self.module_.eval()
         outs = []
-        small = _C.GEMM_SMALL_M
         with no_grad():
             for s in range(0, X.shape[0], _PREDICT_ROWS):
                 xb = X[s:s + _PREDICT_ROWS]
                 m = xb.shape[0]
-                if m <= small:            # a row's output the same bits in any batch
-                    xb = np.concatenate([xb, np.zeros((small + 1 - m, X.shape[1]), X.dtype)])
-                out = fwd(xb)
+                out = fwd(_pad_small(xb))      # a row's output the same bits in any batch
                 outs.append(np.asarray(getattr(out, "numpy", lambda: out)())[:m])
         return np.concatenate(outs).reshape(X.shape[0], -1)
 
