@@ -70,11 +70,21 @@ int fnn_get_team_ceiling(void);
 /* The team a large call gets now: the ceiling, halved while the pool's review
  * of its recent calls finds that extra threads do not help (threads.c). */
 int fnn_get_team_now(void);
-/* Calls whose work warranted 2 or more threads since the last reset, how
- * many of them ran on fewer because of the review, and how many times a
- * spinning thread found its CPU taken (then idle threads sleep at once for a
- * while); reset != 0 zeroes them after reading them. */
-void fnn_team_stats(uint64_t *calls, uint64_t *halved, uint64_t *contended, int reset);
+/* The pool's team decisions since the last reset (reset != 0 zeroes them
+ * after reading them), for the bench:
+ *   calls      calls whose work warranted 2 or more threads;
+ *   halved     those of them run on fewer because of the review;
+ *   contended  times a spinning thread found its CPU taken (idle threads
+ *              then sleep at once for a while);
+ *   waited     reviewed calls in which a thread of the team had queued for a
+ *              CPU another thread held (the review's evidence of a busy
+ *              machine: only such calls can halve the team);
+ *   moved      times a worker found itself on the caller's CPU call after
+ *              call and moved to another CPU of its set. */
+typedef struct {
+    uint64_t calls, halved, contended, waited, moved;
+} fnn_team_counts;
+void fnn_team_stats(fnn_team_counts *out, int reset);
 /* CPUs this process may use (usable_cpus.c): its affinity mask, within its
  * cgroup's CPU quota (measured at the first call and again at each
  * fnn_set_num_threads, or fnn_refresh_usable_cpus); fnn_set_usable_cpus(n > 0) overrides it (tests),

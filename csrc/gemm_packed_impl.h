@@ -2,10 +2,12 @@
  * element type): BLIS-style loops around one register-blocked micro-kernel, with packing
  * shared by all threads:
  *
- *   for each chunk of C (one chunk unless an operand packs to > FNN_PACK_CAP):
- *     pack op(B)'s columns and op(A)'s rows, once, into shared buffers
- *       (parts: NR-column / MR-row panels, every K block of a panel);
- *     compute C in parts (blocks of rows × columns), each part:
+ *   for each chunk of C (one chunk unless an operand packs to > FNN_PACK_CAP),
+ *   one pool call whose parts are, in the order threads claim them:
+ *     packing: op(B)'s columns and op(A)'s rows, once, into shared buffers
+ *       (NR-column / MR-row panels, every K block of a panel);
+ *     computing: C in blocks of rows × columns, each part starting once the
+ *       packing parts are done (they were claimed first, so they are running):
  *       for jc over its columns by NC:
  *         for pc over K by KC:
  *           for ic over its rows by MC:        packed A block stays in L2
@@ -13,7 +15,9 @@
  *               for ir over MC by MR:          micro-kernel on one MR×NR tile
  *
  * Each operand is packed once per chunk whatever the thread count, and the
- * parts of both passes go to whichever thread is free (fnn_parallel). Packing
+ * parts of both passes go to whichever thread is free (fnn_parallel): one
+ * hand-out wakes the team once, and a thread that finds no packing left goes
+ * on to the products while the last panels are packed. Packing
  * absorbs the transposes; the epilogue runs in the micro-kernel on the last K
  * block. Every element of C sums its K products in the same order whatever the
  * parts, which is why the result does not depend on the thread count; the K
@@ -230,6 +234,20 @@ static fnn_status FN(compute_part)(void *ctx, int part, int nparts)
     return FNN_OK;
 }
 
+/* One part of a chunk's pool call: packing parts first, then computing parts
+ * (see the top of this file). */
+static fnn_status FN(chunk_part)(void *ctx, int part, int nparts)
+{
+    FN(gemm_job) *job = ctx;
+    if (part < job->npack) {
+        FN(pack_part)(job, part, job->npack);
+        atomic_fetch_add_explicit(&job->packed, 1, memory_order_release);
+        return FNN_OK;
+    }
+    fnn_wait_count(&job->packed, job->npack);
+    return FN(compute_part)(job, part - job->npack, nparts - job->npack);
+}
+
 /* Rows (or columns) per chunk: all of them when the packed operand fits in
  * FNN_PACK_CAP bytes, else as many whole panels of width w as do. */
 static fnn_int FN(chunk_len)(fnn_int len, fnn_int K, int w)
@@ -289,13 +307,13 @@ static fnn_status FN(gemm_packed)(FN(gemm_job) *job)
             double pack_work = (double)((job->pack_a ? job->apanels * mr : 0) +
                                         (job->pack_b ? job->bpanels * nr : 0)) *
                                (double)kalloc * FNN_PACK_COST;
-            fnn_status st = fnn_run_parts(pack_work, units, FN(pack_part), job);
-            if (st != FNN_OK)
-                return st;
             fnn_int tiles = job->apanels * job->bpanels;
-            int nt = fnn_threads_for(chunk_flops, tiles);
+            int nt = fnn_threads_for(chunk_flops + pack_work, tiles);
+            job->npack = units > 0 ? fnn_parts_for(nt, pack_work, units) : 0;
+            atomic_store_explicit(&job->packed, 0, memory_order_relaxed);
             FN(plan_parts)(job, fnn_parts_for(nt, chunk_flops, tiles));
-            st = fnn_parallel(nt, (int)(job->rblocks * job->cblocks), FN(compute_part), job);
+            fnn_status st = fnn_parallel(nt, job->npack + (int)(job->rblocks * job->cblocks),
+                                         FN(chunk_part), job);
             if (st != FNN_OK)
                 return st;
         }

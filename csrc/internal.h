@@ -5,6 +5,8 @@
 
 #include "fastnn.h"
 
+#include <stdatomic.h>
+
 #ifdef _OPENMP
 #include <omp.h>    /* only to read OpenMP's thread limits: fastnn runs its own pool */
 #endif
@@ -107,6 +109,12 @@ fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx);
 
 /* fnn_parallel with the threads and parts that `work` units warrant. */
 fnn_status fnn_run_parts(double work, fnn_int max_parts, fnn_task task, void *ctx);
+
+/* Parts are claimed in index order, so a part may wait for lower-numbered
+ * parts that are already running (two passes in one call: the second pass's
+ * parts wait for the first's). Wait until *count >= target, reading it with
+ * acquire: spin a little, then give the CPU away between looks. */
+void fnn_wait_count(atomic_int *count, int target);
 
 /* ---- elementwise kernels ---------------------------------------------- */
 

@@ -29,6 +29,7 @@
  * OMP_NUM_THREADS), so those limits act on fastnn as on any OpenMP library. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 #ifdef __linux__
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -125,13 +127,21 @@ static int team_after_backoff(int n);       /* the pool's own verdict, below */
 
 /* The team decisions, counted for the bench: calls whose work warranted 2 or
  * more threads, and those of them the pool's review gave fewer threads. */
-static _Atomic uint64_t stat_team_calls = 0, stat_team_halved = 0, stat_contended = 0;
+static _Atomic uint64_t stat_team_calls = 0, stat_team_halved = 0, stat_contended = 0,
+                        stat_waited = 0, stat_moved = 0;
 
-void fnn_team_stats(uint64_t *calls, uint64_t *halved, uint64_t *contended, int reset)
+static uint64_t read_count(_Atomic uint64_t *c, int reset)
 {
-    *calls = reset ? atomic_exchange(&stat_team_calls, 0) : atomic_load(&stat_team_calls);
-    *halved = reset ? atomic_exchange(&stat_team_halved, 0) : atomic_load(&stat_team_halved);
-    *contended = reset ? atomic_exchange(&stat_contended, 0) : atomic_load(&stat_contended);
+    return reset ? atomic_exchange(c, 0) : atomic_load(c);
+}
+
+void fnn_team_stats(fnn_team_counts *out, int reset)
+{
+    out->calls = read_count(&stat_team_calls, reset);
+    out->halved = read_count(&stat_team_halved, reset);
+    out->contended = read_count(&stat_contended, reset);
+    out->waited = read_count(&stat_waited, reset);
+    out->moved = read_count(&stat_moved, reset);
 }
 
 /* n threads within what the work and the parts allow */
@@ -184,6 +194,18 @@ fnn_status fnn_run_parts(double work, fnn_int max_parts, fnn_task task, void *ct
 }
 
 /* ---- the pool ---------------------------------------------------------- */
+
+static inline void cpu_relax(void);
+
+void fnn_wait_count(atomic_int *count, int target)
+{
+    for (unsigned i = 0; atomic_load_explicit(count, memory_order_acquire) < target; i++) {
+        if (i < 4096)
+            cpu_relax();
+        else
+            sched_yield();      /* the part waited for may need this CPU */
+    }
+}
 
 static uint64_t now_ns(void)
 {
@@ -300,6 +322,8 @@ typedef struct {
     /* what this thread did in call stat_gen: the CPU time of its parts */
     atomic_uint stat_gen;
     _Atomic uint64_t stat_ns;
+    atomic_int stat_waited;         /* it waited for a CPU (waited_for_cpu) */
+    atomic_int cpu;                 /* where it was last seen working, or -1 */
 } worker_slot;
 
 static struct {
@@ -313,6 +337,7 @@ static struct {
     atomic_int nparts, nthreads;
     _Alignas(64) atomic_uint done;  /* parts finished (also the master's futex word) */
     atomic_int master_sleeping;
+    atomic_int master_cpu;          /* where the caller ran when it published */
     atomic_int status;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -335,7 +360,18 @@ static struct {
  * of the whole team is poor again, up to 4×), then the whole team is tried
  * again. Weighing by time, a single late call or many tiny calls whose worker
  * woke late do not shrink the team. Only how many threads share the work
- * changes, never the parts, so results do not. */
+ * changes, never the parts, so results do not.
+ *
+ * A poor call counts only with evidence that a CPU was taken: one of the
+ * call's threads spent a good share of its runnable time, since it last
+ * looked, queued for a CPU that another thread held (waited_for_cpu, below).
+ * Another process on the core, numpy's BLAS threads spinning after a call,
+ * more runnable threads than CPUs: each queues fastnn's threads. A virtual
+ * machine's host pausing a vCPU, a CPU waking from idle, a worker still
+ * asleep when the call began, an occasional kernel thread: each can make a
+ * call slow, but none keeps a thread of this machine queued for long, and
+ * halving the team would not help. Where the OS does not say how long a
+ * thread was queued, every poor call counts. */
 #define FNN_MIN_GAIN 0.15
 #define FNN_REVIEW_CALLS 8
 #define FNN_BACKOFF_NS 200000000ull
@@ -348,6 +384,90 @@ static double window_ns = 0, poor_ns = 0;
 int fnn_get_team_now(void)
 {
     return team_after_backoff(fnn_get_team_ceiling());
+}
+
+/* Whether the calling thread waits for a CPU: the share of its runnable time
+ * that it spent queued while another thread held the CPU (Linux's
+ * per-thread schedstat: time run, time queued), at least FNN_TAKEN_SHARE,
+ * judged over stretches of at least FNN_TAKEN_SPAN_NS of runnable time (the
+ * verdict of the last whole stretch holds until the next one is whole). A
+ * worker woken from sleep on an idle CPU queues a little; one taken by
+ * another program queues for scheduler slices, stretch after stretch. One
+ * pread of a file kept open per thread. Where the OS does not say, 1: every
+ * poor call counts. */
+#define FNN_TAKEN_SHARE 0.25
+#define FNN_TAKEN_SPAN_NS 2000000.0
+static _Thread_local int schedstat_fd = -1;    /* -2: not available */
+static _Thread_local uint64_t seen_run = 0, seen_wait = 0;
+static _Thread_local int waited_verdict = 0;     /* of the last whole stretch */
+static _Thread_local long stretches_judged = 0;
+
+/* This thread's schedstat: time run and time queued, in ns; 0 if unknown. */
+static int read_schedstat(uint64_t *run, uint64_t *wait)
+{
+#ifdef __linux__
+    if (schedstat_fd == -1) {
+        schedstat_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+        if (schedstat_fd < 0)
+            schedstat_fd = -2;
+    }
+    char buf[96];
+    ssize_t n = schedstat_fd >= 0 ? pread(schedstat_fd, buf, sizeof buf - 1, 0) : -1;
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    unsigned long long r = 0, w = 0;
+    if (sscanf(buf, "%llu %llu", &r, &w) != 2)
+        return 0;
+    *run = r;
+    *wait = w;
+    return 1;
+#else
+    (void)run;
+    (void)wait;
+    return 0;
+#endif
+}
+
+/* Start a new stretch now (what came before is not judged). */
+static void restart_stretch(void)
+{
+    uint64_t run, wait;
+    if (read_schedstat(&run, &wait)) {
+        seen_run = run;
+        seen_wait = wait;
+    }
+}
+
+/* Bumped when a worker moves off the caller's CPU: the queueing before it
+ * was the team's own, and every thread starts a new stretch. */
+static atomic_uint team_moves = 0;
+static _Thread_local unsigned team_moves_seen = 0;
+
+static int waited_for_cpu(void)
+{
+    uint64_t run, wait;
+    if (!read_schedstat(&run, &wait))
+        return 1;
+    unsigned moves = atomic_load_explicit(&team_moves, memory_order_relaxed);
+    if (moves != team_moves_seen) {
+        team_moves_seen = moves;
+        seen_run = seen_wait = 0;
+        waited_verdict = 0;
+    }
+    if (seen_run == 0 && seen_wait == 0) {
+        seen_run = run;
+        seen_wait = wait;
+        return 0;
+    }
+    double d_run = (double)(run - seen_run), d_wait = (double)(wait - seen_wait);
+    if (d_run + d_wait < FNN_TAKEN_SPAN_NS)
+        return waited_verdict;
+    seen_run = run;
+    seen_wait = wait;
+    waited_verdict = d_wait > FNN_TAKEN_SHARE * (d_run + d_wait);
+    stretches_judged++;
+    return waited_verdict;
 }
 
 static int team_after_backoff(int n)
@@ -365,11 +485,13 @@ static void review_call(uint32_t gen, int nthreads, int nparts, uint64_t wall)
     if (!reviewed_call(gen) || nparts < 2 * nthreads || wall == 0)
         return;                     /* not sampled, or too few parts to judge */
     double alone = 0;               /* CPU time in the call's parts, all threads */
+    int waited = 0;                 /* one of its threads waited for a CPU */
     for (int id = 0; id < nthreads; id++) {
         worker_slot *s = &pool.slot[id];
         if (atomic_load_explicit(&s->stat_gen, memory_order_relaxed) != gen)
             continue;
         alone += (double)atomic_load_explicit(&s->stat_ns, memory_order_relaxed);
+        waited |= atomic_load_explicit(&s->stat_waited, memory_order_relaxed);
     }
     double gain = alone / (double)wall;
     if (window_team != nthreads) {  /* a new team size: a new window */
@@ -379,7 +501,9 @@ static void review_call(uint32_t gen, int nthreads, int nparts, uint64_t wall)
     }
     window_calls++;
     window_ns += (double)wall;
-    if (gain < 1.0 + FNN_MIN_GAIN * (nthreads - 1))
+    if (waited)
+        atomic_fetch_add_explicit(&stat_waited, 1, memory_order_relaxed);
+    if (gain < 1.0 + FNN_MIN_GAIN * (nthreads - 1) && waited)
         poor_ns += (double)wall;
     if (window_calls < FNN_REVIEW_CALLS)
         return;
@@ -398,6 +522,140 @@ static void review_call(uint32_t gen, int nthreads, int nparts, uint64_t wall)
 
 /* The part index of a finished call: larger than any part count. */
 #define CLOSED 0xFFFFFFFFu
+
+/* The CPU the calling thread runs on, or -1. */
+static int current_cpu(void)
+{
+#ifdef __linux__
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
+
+/* A worker found on the caller's CPU, call after call, shares that CPU with
+ * it: each runs half the time while another CPU may sit idle (the kernel
+ * wakes a thread where it last ran or beside its waker, and on some virtual
+ * machines takes long to spread them again). On such a call, the worker
+ * moves itself once to a CPU of its affinity set that no
+ * thread of the team was last seen on, and gives the kernel its whole set
+ * back at once: a move, not a pin; the kernel may place it anywhere later.
+ * If the worker still queues for its CPU after the move (that CPU is busy
+ * with another program: the kernel had its reason), it does not move again
+ * for FNN_MOVE_BACKOFF_NS, doubled at each such failure up to 16×, and the
+ * review (below) sees the queueing and halves the team. */
+#define FNN_STACKED_CALLS 1
+#define FNN_MOVE_BACKOFF_NS 1000000000ull
+static _Thread_local int stacked_calls = 0;
+static _Thread_local int last_cpu = -1;
+static _Thread_local uint64_t no_move_until = 0;
+static _Thread_local int move_failures = 0;
+static _Thread_local long judged_at_move = -1;    /* stretches judged when it moved */
+
+/* After a move, the first stretch judged since tells whether it helped. */
+static void judge_move(void)
+{
+    if (judged_at_move < 0 || stretches_judged <= judged_at_move)
+        return;
+    judged_at_move = -1;
+    if (waited_verdict) {
+        no_move_until = now_ns() + (FNN_MOVE_BACKOFF_NS << move_failures);
+        if (move_failures < 4)
+            move_failures++;
+    } else {
+        move_failures = 0;
+    }
+}
+
+/* Threads runnable on the whole machine now (/proc/loadavg's fourth field,
+ * this one included), or -1. */
+static int runnable_now(void)
+{
+#ifdef __linux__
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    double l1, l5, l15;
+    int running = -1;
+    if (sscanf(buf, "%lf %lf %lf %d/", &l1, &l5, &l15, &running) != 4)
+        return -1;
+    return running;
+#else
+    return -1;
+#endif
+}
+
+/* Move the calling thread off CPU `busy`, which it shares with the caller,
+ * when no more threads are runnable than the machine has CPUs (so one CPU
+ * has nothing to run: two of them are stacked here); returns 1 if it moved. */
+static int move_off_cpu(int busy, int self)
+{
+#ifdef __linux__
+    cpu_set_t all, one;
+    if (sched_getaffinity(0, sizeof all, &all) != 0 || CPU_COUNT(&all) < 2)
+        return 0;
+    int runnable = runnable_now();
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (runnable < 0 || online < 1 || runnable > online)
+        return 0;
+    int n = pool.nworkers, target = -1;
+    for (int cpu = 0; cpu < CPU_SETSIZE && target < 0; cpu++) {
+        if (!CPU_ISSET(cpu, &all) || cpu == busy)
+            continue;
+        int used = 0;
+        for (int id = 1; id <= n && !used; id++)
+            used = id != self && atomic_load_explicit(&pool.slot[id].cpu, memory_order_relaxed) == cpu;
+        if (!used)
+            target = cpu;
+    }
+    if (target < 0)
+        return 0;
+    CPU_ZERO(&one);
+    CPU_SET(target, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0)
+        return 0;
+    sched_setaffinity(0, sizeof all, &all);
+    return 1;
+#else
+    (void)busy;
+    (void)self;
+    return 0;
+#endif
+}
+
+static void unstack_from_caller(int id)
+{
+    int cpu = current_cpu();
+    if (cpu < 0)
+        return;
+    judge_move();
+    if (cpu == atomic_load_explicit(&pool.master_cpu, memory_order_relaxed)) {
+        if (++stacked_calls >= FNN_STACKED_CALLS && judged_at_move < 0 &&
+            (no_move_until == 0 || now_ns() >= no_move_until)) {
+            stacked_calls = 0;
+            if (move_off_cpu(cpu, id)) {
+                cpu = current_cpu();
+                restart_stretch();      /* judge the move on what follows it */
+                atomic_fetch_add_explicit(&team_moves, 1, memory_order_relaxed);
+                team_moves_seen = atomic_load_explicit(&team_moves, memory_order_relaxed);
+                judged_at_move = stretches_judged;
+                atomic_fetch_add_explicit(&stat_moved, 1, memory_order_relaxed);
+            }
+        }
+    } else {
+        stacked_calls = 0;
+    }
+    if (cpu != last_cpu) {
+        last_cpu = cpu;
+        atomic_store_explicit(&pool.slot[id].cpu, cpu, memory_order_relaxed);
+    }
+}
 
 /* Wake worker id if it sleeps (its tree children are its own to wake). */
 static void wake(int id)
@@ -418,6 +676,7 @@ static void work_on(uint32_t gen, int id)
             return;
         for (int child = 2 * id + 1; child <= 2 * id + 2 && child < nt; child++)
             wake(child);
+        unstack_from_caller(id);
     }
     int parts_run = 0;
     uint64_t busy = 0;
@@ -438,12 +697,14 @@ static void work_on(uint32_t gen, int id)
             continue;
         fnn_task task = atomic_load_explicit(&pool.task, memory_order_relaxed);
         void *ctx = atomic_load_explicit(&pool.ctx, memory_order_relaxed);
+        worker_slot *me = &pool.slot[id];
+        if (sampled && parts_run == 0)   /* a look once per reviewed call */
+            atomic_store_explicit(&me->stat_waited, waited_for_cpu(), memory_order_relaxed);
         uint64_t t0 = sampled ? cpu_ns() : 0;
         fnn_status st = task(ctx, (int)part, nparts);
-        if (sampled) {
+        if (sampled) {              /* published before the part counts as done */
             parts_run++;
             busy += cpu_ns() - t0;
-            worker_slot *me = &pool.slot[id];
             if (parts_run == 1)
                 atomic_store_explicit(&me->stat_gen, gen, memory_order_relaxed);
             atomic_store_explicit(&me->stat_ns, busy, memory_order_relaxed);
@@ -536,6 +797,7 @@ static int grow_pool(int want)
         arg->id = id;
         arg->gen = gen;
         atomic_store(&pool.slot[id].sleeping, 0);
+        atomic_store(&pool.slot[id].cpu, -1);
         pthread_t tid;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
@@ -555,6 +817,11 @@ static int grow_pool(int want)
 /* A forked child has none of its parent's workers: start afresh. */
 static void forget_pool_in_child(void)
 {
+    if (schedstat_fd >= 0)      /* the parent's thread's file */
+        close(schedstat_fd);
+    schedstat_fd = -1;
+    seen_run = seen_wait = 0;
+    waited_verdict = 0;
     pthread_mutex_init(&pool.lock, NULL);
     pool.nworkers = 0;
     inside_pool = 0;
@@ -603,6 +870,7 @@ fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx)
     atomic_store_explicit(&pool.status, FNN_OK, memory_order_relaxed);
     atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.master_sleeping, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool.master_cpu, current_cpu(), memory_order_relaxed);
     uint32_t gen = (uint32_t)(atomic_load(&pool.word) >> 32) + 1;
     uint64_t started = now_ns();
     atomic_store(&pool.word, (uint64_t)gen << 32);     /* publish: parts from 0 */

@@ -29,7 +29,9 @@ cdef extern from "fastnn.h" nogil:
     int fnn_get_num_threads()
     int fnn_get_team_ceiling()
     int fnn_get_team_now()
-    void fnn_team_stats(uint64_t *calls, uint64_t *halved, uint64_t *contended, int reset)
+    ctypedef struct fnn_team_counts:
+        uint64_t calls, halved, contended, waited, moved
+    void fnn_team_stats(fnn_team_counts *out, int reset)
     int fnn_get_usable_cpus()
     void fnn_refresh_usable_cpus()
     void fnn_set_usable_cpus(int n)

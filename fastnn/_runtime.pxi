@@ -173,11 +173,17 @@ def team_stats(reset=False):
         ``halved``: those of them run on fewer threads because the pool's
         review found that extra threads did not help; ``contended``: times
         a spinning thread found its CPU taken (idle threads then sleep at
-        once for a while instead of spinning).
+        once for a while instead of spinning); ``waited``: reviewed calls
+        in which one of the team's threads had spent a quarter or more of
+        its runnable time queued for a CPU another thread held (only such
+        calls can halve the team); ``moved``: times a worker found itself
+        on the calling thread's CPU call after call and moved to another
+        CPU of the process's set.
     """
-    cdef uint64_t calls = 0, halved = 0, contended = 0
-    fnn_team_stats(&calls, &halved, &contended, 1 if reset else 0)
-    return {"calls": int(calls), "halved": int(halved), "contended": int(contended)}
+    cdef fnn_team_counts c
+    fnn_team_stats(&c, 1 if reset else 0)
+    return {"calls": int(c.calls), "halved": int(c.halved), "contended": int(c.contended),
+            "waited": int(c.waited), "moved": int(c.moved)}
 
 
 def usable_cpus(refresh=False):

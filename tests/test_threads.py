@@ -289,7 +289,33 @@ def test_team_stats_count_the_calls_that_could_share(restore_threads):
     after = _C.team_stats(reset=True)
     assert (after["calls"], after["halved"]) == (big["calls"], big["halved"])
     zeroed = _C.team_stats()
+    assert set(zeroed) == {"calls", "halved", "contended", "waited", "moved"}
     assert (zeroed["calls"], zeroed["halved"]) == (0, 0) and zeroed["contended"] >= 0
     fastnn.set_num_threads(1)
     _C.linear(x, w)
     assert _C.team_stats()["calls"] == 0      # a team of one cannot be halved
+
+
+@pytest.mark.skipif(not two_threads_available() or not HAS_AFFINITY,
+                    reason="needs 2 usable CPUs and sched_getaffinity")
+def test_workers_keep_the_whole_affinity_set(restore_threads):
+    """A worker that finds itself on the caller's CPU moves to another one
+    once, then gives the kernel its whole set back: after calls with
+    pauses between them (workers asleep, woken where the kernel likes), no
+    thread of the process is left pinned."""
+    import time
+    fastnn.set_num_threads(2)
+    mask = os.sched_getaffinity(0)
+    x = np.ones((256, 784), np.float32)
+    w = np.ones((256, 784), np.float32)
+    _C.team_stats(reset=True)
+    for _ in range(8):
+        time.sleep(0.02)
+        for _ in range(10):
+            _C.linear(x, w)
+    tids = [int(t) for t in os.listdir("/proc/self/task")] if os.path.isdir("/proc/self/task") else []
+    for tid in tids:
+        try:
+            assert os.sched_getaffinity(tid) == mask, tid
+        except ProcessLookupError:      # a thread that ended meanwhile
+            pass
