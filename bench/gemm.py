@@ -12,7 +12,9 @@ Cases (float32):
   grad_w   dzᵀ @ x and Σ_rows dz at M = 256: fastnn.ops.linear_backward
            (need_input_grad=False) against the same two products;
   square   n×n · n×n for n in 256, 512, 1024, 2048.
-FLOPs are 2·M·N·K for every product (the bias, relu and row sum are not
+First, each kernel entry's micro-kernel alone (packed panels in the caches)
+against the FMA peak of its instruction set, with the cache blocks the GEMM
+takes from this CPU's caches. FLOPs are 2·M·N·K for every product (the bias, relu and row sum are not
 counted). Ratios are a peer's time over fastnn's: above 1, fastnn is faster.
 Each row also says how many of fastnn's pool calls in it ran on a halved
 team (the pool's review found the extra threads did not help). On 2 or more
@@ -149,10 +151,40 @@ def team_review(rng, calls):
     return {"rows": rows, "rate": halving_rate(total), **total}
 
 
+def micro_kernels(lim, seconds):
+    """Each kernel entry this CPU runs: its micro-kernel alone (packed panels
+    held in the caches, depth kc of the GEMM's blocks) beside the 1-thread
+    FMA peak of its instruction set, float32 and float64."""
+    from fastnn import _C
+    lim = lim or {}
+    was = _C.get_simd()
+    rows = []
+    print("\n== the micro-kernel alone, 1 thread (cache blocks from "
+          f"{_C.cpu_caches()['source']}: {_C.cpu_caches()})")
+    try:
+        for entry in _C.simd_entries(include_tests=False):
+            if not _C.simd_supported(entry):
+                continue
+            _C.set_simd(entry)
+            for dtype in ("float32", "float64"):
+                blocks = _C.gemm_blocks(dtype)
+                gf = _C.ukernel_gflops(dtype, blocks["kc"], seconds)
+                key = "fma_gflops_avx512" if entry == "avx512" else "fma_gflops"
+                peak = lim.get(key, {}).get(dtype, {}).get("1") if entry != "generic" else None
+                rows.append({"entry": entry, "dtype": dtype, "gflops": gf, "peak": peak, **blocks})
+                pct = f"{100 * gf / peak:5.1f}% of {peak:.1f}" if peak else "(no vector peak)"
+                print(f"{entry:8s} {dtype:8s} {gf:7.1f} GFLOP/s {pct}  "
+                      f"blocks mc={blocks['mc']} kc={blocks['kc']} nc={blocks['nc']}")
+    finally:
+        _C.set_simd(was)
+    return rows
+
+
 def main(argv=None):
     args, repeats, batch_s, torch, lim = common.setup(__doc__, argv)
     isa, peak = common.fma_peak(lim)
     rng = np.random.default_rng(0)
+    ukernels = micro_kernels(lim, 0.05 if args.quick else 0.3)
     results = []
     for nt in args.threads:
         peak_t = peak.get(str(nt))
@@ -191,8 +223,8 @@ def main(argv=None):
         with common.threads(two[0], torch):
             review = team_review(rng, 4000 if args.quick else 100000)
     path = common.write_json("gemm", {"machine": common.machine_info(), "limits": lim,
-                                      "repeats": repeats, "results": results,
-                                      "team_review": review})
+                                      "repeats": repeats, "micro_kernels": ukernels,
+                                      "results": results, "team_review": review})
     print(f"\nratio = peer's median time / fastnn's (above 1: fastnn is faster)\nwrote {path}")
 
 

@@ -113,8 +113,10 @@ double FN(fnn_sum_squares)(int count, const T *const *bufs, const fnn_int *lens)
             return -1.0;
         FN(sumsq_job) job = {bufs[k], lens[k], partial};
         fnn_run_parts((double)lens[k] * 2, blocks, FN(sumsq_part), &job);
-        for (fnn_int b = 0; b < blocks; b++)
-            total += partial[b];
+        double sum = 0;           /* each buffer's sum first, then the total: */
+        for (fnn_int b = 0; b < blocks; b++)   /* the same bits whether the buffers */
+            sum += partial[b];                 /* come in one call or one by one */
+        total += sum;
     }
     return total;
 }

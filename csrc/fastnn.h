@@ -67,6 +67,24 @@ int fnn_openmp_enabled(void);                   /* 1 if built with OpenMP */
 void fnn_set_num_threads(int n);
 int fnn_get_num_threads(void);
 int fnn_get_team_ceiling(void);
+/* The CPU's data caches (caches.c), read once: the L1d and L2 of one core
+ * and its share of the last level, in bytes (0: unknown), and where they came
+ * from ("sysfs", "cpuid", "FASTNN_CACHES" or "none"). */
+typedef struct {
+    fnn_int l1d, l2, l3;
+    const char *source;
+} fnn_caches;
+const fnn_caches *fnn_cpu_caches(void);
+/* The cache blocks the packed GEMM uses on this CPU with the current kernel
+ * entry, for float (_s) and double (_d). */
+void fnn_gemm_blocks_s(fnn_int *mc, fnn_int *kc, fnn_int *nc);
+void fnn_gemm_blocks_d(fnn_int *mc, fnn_int *kc, fnn_int *nc);
+/* The current entry's micro-kernel alone (for the bench): seconds for reps
+ * whole register tiles of depth kc on panels held in the caches (< 0: out of
+ * memory), and in *flops the arithmetic they did. */
+double fnn_ukernel_seconds_s(fnn_int kc, long reps, double *flops);
+double fnn_ukernel_seconds_d(fnn_int kc, long reps, double *flops);
+
 /* The team a large call gets now: the ceiling, halved while the pool's review
  * of its recent calls finds that extra threads do not help (threads.c). */
 int fnn_get_team_now(void);

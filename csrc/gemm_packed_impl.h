@@ -115,7 +115,7 @@ static void FN(run_tile)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch,
                  m, n);
 }
 
-/* The K block: at most arch->kc, the same for every block, chosen from K. */
+/* The K block: at most kc_max, the same for every block, chosen from K. */
 static fnn_int FN(k_block)(fnn_int K, fnn_int kc_max)
 {
     if (K <= 0)
@@ -208,7 +208,7 @@ static fnn_status FN(compute_part)(void *ctx, int part, int nparts)
     const fnn_int a = part / job->cblocks, b = part % job->cblocks;
     const fnn_int pa0 = a * job->apanels / job->rblocks, pa1 = (a + 1) * job->apanels / job->rblocks;
     const fnn_int pb0 = b * job->bpanels / job->cblocks, pb1 = (b + 1) * job->bpanels / job->cblocks;
-    const fnn_int mcp = arch->mc / mr, ncp = arch->nc / nr;   /* cache blocks, in panels */
+    const fnn_int mcp = job->mc / mr, ncp = job->nc / nr;   /* cache blocks, in panels */
     for (fnn_int jc = pb0; jc < pb1; jc += ncp) {
         fnn_int jc1 = jc + ncp < pb1 ? jc + ncp : pb1;
         for (fnn_int p = 0; p < job->nk; p++) {
@@ -262,7 +262,7 @@ static fnn_int FN(chunk_len)(fnn_int len, fnn_int K, int w)
  * rows, and column blocks to make up the count. */
 static void FN(plan_parts)(FN(gemm_job) *job, int want)
 {
-    const fnn_int mcp = job->arch->mc / job->arch->mr;
+    const fnn_int mcp = job->mc / job->arch->mr;
     fnn_int rb = (job->apanels + mcp - 1) / mcp, cb = (want + rb - 1) / rb;
     if (cb > job->bpanels) {
         cb = job->bpanels;
@@ -280,7 +280,8 @@ static fnn_status FN(gemm_packed)(FN(gemm_job) *job)
     const FN(fnn_gemm_arch) *arch = job->arch;
     const fnn_int M = job->M, N = job->N, K = job->K;
     const int mr = arch->mr, nr = arch->nr;
-    job->kcb = FN(k_block)(K, arch->kc);
+    FN(gemm_blocks)(arch, &job->mc, &job->kc, &job->nc);
+    job->kcb = FN(k_block)(K, job->kc);
     job->nk = K > 0 ? (K + job->kcb - 1) / job->kcb : 1;
     const fnn_int kalloc = K > 0 ? K : 1;
     const fnn_int mch = FN(chunk_len)(M, K, mr), nch = FN(chunk_len)(N, K, nr);

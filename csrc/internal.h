@@ -235,8 +235,12 @@ enum {
     FNN_SCRATCH_CHAIN_A = 7,     /* fnn_linear_chain_backward: the gradients between */
     FNN_SCRATCH_CHAIN_B = 8,     /*   layers, alternately */
     FNN_SCRATCH_BLOCK_SUMS = 9,  /* data.c, losses.c: per-block partial sums */
-    FNN_SCRATCH_SLOTS = 10
+    FNN_SCRATCH_UKERNEL_BENCH = 10, /* fnn_ukernel_seconds: its panels and tiles */
+    FNN_SCRATCH_SLOTS = 11
 };
 void *fnn_scratch(int slot, size_t bytes);
+
+/* The monotonic clock, in seconds. */
+double fnn_seconds(void);
 
 #endif /* FASTNN_INTERNAL_H */

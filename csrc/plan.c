@@ -189,23 +189,16 @@ fnn_plan *fnn_plan_new(fnn_dtype dtype, fnn_int in_features, int nlayers,
 
 /* ---- the phases, per element type ------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The timers: tick() where a part starts, tock() adds its seconds to slot. */
 static inline double tick(const fnn_plan_call *call)
 {
-    return call->timers ? now_s() : 0;
+    return call->timers ? fnn_seconds() : 0;
 }
 
 static inline void tock(fnn_plan_call *call, int slot, double t0)
 {
     if (call->timers)
-        call->timers[slot] += now_s() - t0;
+        call->timers[slot] += fnn_seconds() - t0;
 }
 
 /* x[i] *= s over n elements, on the pool: each element is rounded alone, so

@@ -214,6 +214,11 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+double fnn_seconds(void)
+{
+    return (double)now_ns() * 1e-9;
+}
+
 /* CPU time of the calling thread: unlike the wall clock, it does not run
  * while the thread waits for a CPU another program (or thread) holds. */
 static uint64_t cpu_ns(void)

@@ -29,6 +29,14 @@ cdef extern from "fastnn.h" nogil:
     int fnn_get_num_threads()
     int fnn_get_team_ceiling()
     int fnn_get_team_now()
+    ctypedef struct fnn_caches:
+        fnn_int l1d, l2, l3
+        const char *source
+    const fnn_caches *fnn_cpu_caches()
+    void fnn_gemm_blocks_s(fnn_int *mc, fnn_int *kc, fnn_int *nc)
+    void fnn_gemm_blocks_d(fnn_int *mc, fnn_int *kc, fnn_int *nc)
+    double fnn_ukernel_seconds_s(fnn_int kc, long reps, double *flops)
+    double fnn_ukernel_seconds_d(fnn_int kc, long reps, double *flops)
     ctypedef struct fnn_team_counts:
         uint64_t calls, halved, contended, waited, moved
     void fnn_team_stats(fnn_team_counts *out, int reset)

@@ -158,6 +158,61 @@ def _team_now():
     return fnn_get_team_now()
 
 
+def cpu_caches():
+    """The CPU's data caches as the GEMM sizes its blocks by them.
+
+    Returns
+    -------
+    dict
+        ``l1d`` and ``l2``: one core's, in bytes; ``l3``: one CPU's share of
+        the last level, in bytes (0 where unknown); ``source``: ``"sysfs"``,
+        ``"cpuid"``, ``"FASTNN_CACHES"`` or ``"none"``.
+    """
+    cdef const fnn_caches *c = fnn_cpu_caches()
+    return {"l1d": int(c.l1d), "l2": int(c.l2), "l3": int(c.l3),
+            "source": c.source.decode("ascii")}
+
+
+def gemm_blocks(dtype="float32"):
+    """The packed GEMM's cache blocks on this CPU with the current kernel
+    entry: ``{"mc": rows, "kc": depth, "nc": columns}`` for ``dtype``
+    ``"float32"`` or ``"float64"``."""
+    cdef fnn_int mc = 0, kc = 0, nc = 0
+    name = np.dtype(dtype).name
+    if name == "float32":
+        fnn_gemm_blocks_s(&mc, &kc, &nc)
+    elif name == "float64":
+        fnn_gemm_blocks_d(&mc, &kc, &nc)
+    else:
+        raise TypeError(f"dtype must be float32 or float64, got {name}")
+    return {"mc": int(mc), "kc": int(kc), "nc": int(nc)}
+
+
+def ukernel_gflops(dtype="float32", kc=256, seconds=0.05):
+    """The current kernel entry's GEMM micro-kernel alone, in GFLOP/s: whole
+    register tiles of depth ``kc`` on packed panels held in the caches, for
+    about ``seconds`` (the bench sets it beside the FMA peak)."""
+    name = np.dtype(dtype).name
+    if name not in ("float32", "float64"):
+        raise TypeError(f"dtype must be float32 or float64, got {name}")
+    if isinstance(kc, bool) or not isinstance(kc, numbers.Integral) or not 1 <= kc <= 1 << 16:
+        raise ValueError(f"kc must be an integer in [1, 65536], got {kc!r}")
+    cdef int dbl = name == "float64"
+    cdef fnn_int depth = kc
+    cdef long reps = 64
+    cdef double t = 0, flops = 0
+    while True:
+        with nogil:
+            t = (fnn_ukernel_seconds_d(depth, reps, &flops) if dbl
+                 else fnn_ukernel_seconds_s(depth, reps, &flops))
+        if t < 0:
+            raise MemoryError("no memory for the micro-kernel's panels")
+        if t >= seconds or reps > (1 << 40):
+            break
+        reps *= 2 if t <= 0 else max(2, min(100, int(seconds / t) + 1))
+    return flops / t / 1e9
+
+
 def team_stats(reset=False):
     """The pool's team decisions since the last reset (for the bench).
 

@@ -258,6 +258,21 @@ def test_compiled_steps_give_the_eager_bits(case):
     assert_same_training(eager, compiled)
 
 
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_clipped_steps_over_gradients_of_many_blocks_give_the_eager_bits(seed):
+    """clip_grad_norm_ over gradients that span several of the norm kernel's
+    blocks (the 700x300 weight): the plan, which sums all buffers in one
+    kernel call, adds each buffer's sum to the total as the eager call does
+    buffer by buffer (they once differed in the last bit of the norm)."""
+    case = {"model": "seq_wide", "loss": "ce_options", "optimizer": "rmsprop",
+            "dtype": "float64", "threads": 1, "clip": 0.5, "groups": "two"}
+    batches = _batches(case, n=8, seed=seed)
+    eager = _train(case, False, batches)
+    compiled = _train(case, True, batches)
+    assert compiled[3].reason is None, compiled[3].reason
+    assert_same_training(eager, compiled)
+
+
 def test_the_pairwise_cover_covers_every_pair():
     names = list(FACTORS)
     for i, a in enumerate(names):

@@ -2,6 +2,7 @@
 ceiling), bitwise-equal results for any number of threads and parts, calls
 from several Python threads at once, and a forked child."""
 import os
+import platform
 import subprocess
 import sys
 import threading
@@ -319,3 +320,84 @@ def test_workers_keep_the_whole_affinity_set(restore_threads):
             assert os.sched_getaffinity(tid) == mask, tid
         except ProcessLookupError:      # a thread that ended meanwhile
             pass
+
+
+# ---- the GEMM's cache blocks -------------------------------------------------
+
+def run_with_caches(value, code):
+    env = dict(os.environ, FASTNN_CACHES=value)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+BLOCKS = """
+import json
+from fastnn import _C
+print(json.dumps([_C.cpu_caches(), _C.gemm_blocks("float32"), _C.gemm_blocks("float64")]))
+"""
+
+
+@pytest.mark.parametrize("l2", [262144, 1048576, 2097152])
+def test_gemm_blocks_follow_the_caches(l2):
+    import json
+    l3 = 8 << 20
+    caches, f32, f64 = json.loads(run_with_caches(f"32768,{l2},{l3}", BLOCKS))
+    assert caches == {"l1d": 32768, "l2": l2, "l3": l3, "source": "FASTNN_CACHES"}
+    for blocks, size in ((f32, 4), (f64, 8)):
+        assert 128 <= blocks["kc"] <= 512 and blocks["kc"] % 8 == 0
+        assert blocks["mc"] * blocks["kc"] * size <= l2 * 3 // 4      # A block in L2
+        assert blocks["kc"] * blocks["nc"] * size <= l3 // 2          # B block in L3
+    small = json.loads(run_with_caches(f"32768,{262144},{l3}", BLOCKS))[1]
+    assert f32["mc"] * f32["kc"] >= small["mc"] * small["kc"]       # a bigger L2, bigger blocks
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or
+                    platform.machine() not in ("x86_64", "AMD64"),
+                    reason="compares CPUID's cache leaves with Linux's sysfs on x86-64")
+def test_cpuid_reads_the_caches_sysfs_reports():
+    import json
+    by_sysfs = json.loads(run_with_caches("", BLOCKS))[0]
+    by_cpuid = json.loads(run_with_caches("cpuid", BLOCKS))[0]
+    if by_sysfs["source"] != "sysfs":
+        pytest.skip("no cache sizes in sysfs here")
+    assert by_cpuid["source"] == "cpuid"
+    assert (by_cpuid["l1d"], by_cpuid["l2"]) == (by_sysfs["l1d"], by_sysfs["l2"])
+
+
+def test_gemm_with_tiny_cache_blocks_matches_float64_on_any_team():
+    """Caches so small that every operand is cut into many K blocks, row
+    blocks and column blocks: the product still matches float64 and has the
+    same bits on 1 and 2 threads."""
+    code = """
+import numpy as np, fastnn
+from fastnn import ops, _C
+assert _C.gemm_blocks()["kc"] == 128, _C.gemm_blocks()
+rng = np.random.default_rng(5)
+out = []
+for dtype in (np.float32, np.float64):
+    a = rng.standard_normal((301, 1037)).astype(dtype)
+    b = rng.standard_normal((1037, 533)).astype(dtype)
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    res = []
+    for nt in (1, 2):
+        fastnn.set_num_threads(nt)
+        res.append(ops.matmul(a, b))
+    tol = 1e-3 if dtype == np.float32 else 1e-10
+    assert np.allclose(res[0], ref, rtol=tol, atol=tol * 40), dtype
+    assert np.array_equal(res[0], res[1]), dtype
+print("ok")
+"""
+    assert run_with_caches("4096,65536,262144", code).strip() == "ok"
+
+
+def test_ukernel_gflops_checks_its_arguments():
+    with pytest.raises(TypeError, match="dtype"):
+        _C.ukernel_gflops("int32")
+    for kc in (0, -3, 2.5, True, 1 << 20):
+        with pytest.raises(ValueError, match="kc"):
+            _C.ukernel_gflops("float32", kc)
+    for dtype in ("float32", "float64"):
+        gf = _C.ukernel_gflops(dtype, 7, seconds=0.001)
+        assert np.isfinite(gf) and gf > 0
