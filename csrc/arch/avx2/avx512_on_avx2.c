@@ -19,6 +19,8 @@
 #define ENTRY_NAME "avx512_on_avx2"
 #define ENTRY_SUPPORTED fnn_x86_has_avx2_fma
 #define ENTRY_TEST_ONLY 1
+#define ENTRY_PACK_S fnn_interleave_avx2_s      /* the AVX2 transposes */
+#define ENTRY_PACK_D fnn_interleave_avx2_d
 #include "arch/simd/entry_impl.h"
 
 #endif /* FNN_X86_64 */

@@ -1,12 +1,12 @@
 /* interleave_impl.h — dst[k·w + r] = src[r·ld + k] for r < w, k < kc (packing
  * w rows k-major, for the GEMM), with VL×VL blocks transposed in registers.
- * Included by pack.c for float and double (IT, IV, IVL, ILOADU, ISTOREU,
- * ITRANSPOSE, ISFX). Rows are read in groups of IVL, the last group padded by
+ * Included by avx2/pack.c and avx512/pack.c for float and double (INAME,
+ * IT, IV, IVL, ILOADU, ISTOREU, ITRANSPOSE, ISFX). Rows are read in groups of IVL, the last group padded by
  * repeating the last row, and each column of a group stored whole, ascending:
  * the padding lands where the next column (or the next panel, or the panel's
  * FNN_PACK_SLACK) is written afterwards. */
 
-void FNN_CAT(fnn_interleave_avx2, ISFX)(int w, const IT *src, fnn_int ld, fnn_int kc, IT *dst)
+void FNN_CAT(INAME, ISFX)(int w, const IT *src, fnn_int ld, fnn_int kc, IT *dst)
 {
     enum { GROUPS = (FNN_PACK_W_MAX + IVL - 1) / IVL };
     if (w < 1 || w > FNN_PACK_W_MAX || (w % IVL != 0 && IVL - w % IVL > FNN_PACK_SLACK)) {

@@ -37,6 +37,7 @@ static inline void transpose4_pd(__m256d r[4])
     r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 
+#define INAME fnn_interleave_avx2
 #define IT float
 #define IV __m256
 #define IVL 8

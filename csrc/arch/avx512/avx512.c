@@ -19,6 +19,11 @@
 #define ENTRY_NAME "avx512"
 #define ENTRY_SUPPORTED fnn_x86_has_avx512f
 #define ENTRY_TEST_ONLY 0
+/* packing: 16×16 float and 8×8 double transposes in zmm (avx512/pack.c) */
+void fnn_interleave_avx512_s(int w, const float *src, fnn_int ld, fnn_int kc, float *dst);
+void fnn_interleave_avx512_d(int w, const double *src, fnn_int ld, fnn_int kc, double *dst);
+#define ENTRY_PACK_S fnn_interleave_avx512_s
+#define ENTRY_PACK_D fnn_interleave_avx512_d
 #include "arch/simd/entry_impl.h"
 
 #endif

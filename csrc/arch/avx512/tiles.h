@@ -16,6 +16,3 @@
 #define MC_D 192
 #define KC_D 512
 #define NC_D 2048
-/* packing: the AVX2 transposes (every AVX-512 CPU runs AVX2) */
-#define ENTRY_PACK_S fnn_interleave_avx2_s
-#define ENTRY_PACK_D fnn_interleave_avx2_d
