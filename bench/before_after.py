@@ -33,6 +33,16 @@ CASES = [("step 3-5-5-3-1 b=32", "step", 1, "torch"),
          ("infer 784-256-10 b=1", "infer", 1, "numpy"),
          ("epoch 784-256-10 b=64", "epoch64", 2, "torch"),
          ("epoch 784-256-10 b=256", "epoch256", 2, "torch")]
+# the GEMM suite's shapes (--gemm): fused linear + ReLU against numpy's bare
+# x @ w.T, the backward products against numpy's, a square matmul
+GEMM_CASES = [(f"{label} {nt}T", case, nt, "numpy")
+              for nt in (1, 2)
+              for label, case in (("linear+relu 32x784x256", "lin32"),
+                                  ("linear+relu 64x784x256", "lin64"),
+                                  ("linear+relu 256x784x256", "lin256"),
+                                  ("grad_x 256x256 @ 256x784", "gradx"),
+                                  ("grad_w 256x256^T @ 256x784", "gradw"),
+                                  ("square 1024", "sq1024"))]
 
 # Run by each interpreter: one case, fastnn and its peer interleaved; prints
 # one JSON line. Only public API that every fastnn version has.
@@ -101,6 +111,39 @@ elif case == "infer":
     def peer():
         return np.maximum(x @ W1.T + b1, 0) @ W2.T + b2
     a, b = interleave(mine, peer, 3000, reps)
+elif case.startswith("lin"):
+    M, K, N = int(case[3:]), 784, 256
+    x = rng.standard_normal((M, K), dtype=np.float32)
+    w = rng.standard_normal((N, K), dtype=np.float32) / np.float32(28)
+    bias = rng.standard_normal(N, dtype=np.float32)
+    out, out_np, wt = np.empty((M, N), np.float32), np.empty((M, N), np.float32), w.T
+    from fastnn import ops
+    a, b = interleave(lambda: ops.linear(x, w, bias, activation="relu", out=out),
+                      lambda: np.matmul(x, wt, out=out_np), max(5, 20000 // M), reps)
+elif case in ("gradx", "gradw", "sq1024"):
+    from fastnn import ops
+    if case == "sq1024":
+        A = rng.standard_normal((1024, 1024), dtype=np.float32)
+        B = rng.standard_normal((1024, 1024), dtype=np.float32)
+        o, o2 = np.empty((1024, 1024), np.float32), np.empty((1024, 1024), np.float32)
+        a, b = interleave(lambda: ops.matmul(A, B, out=o), lambda: np.matmul(A, B, out=o2), 3, reps)
+    elif case == "gradx":
+        dz = rng.standard_normal((256, 256), dtype=np.float32)
+        w = rng.standard_normal((256, 784), dtype=np.float32)
+        o, o2 = np.empty((256, 784), np.float32), np.empty((256, 784), np.float32)
+        a, b = interleave(lambda: ops.matmul(dz, w, out=o), lambda: np.matmul(dz, w, out=o2), 50, reps)
+    else:
+        dz = rng.standard_normal((256, 256), dtype=np.float32)
+        x = rng.standard_normal((256, 784), dtype=np.float32)
+        w = np.zeros((256, 784), np.float32)
+        gw, gb = np.empty((256, 784), np.float32), np.empty(256, np.float32)
+        gw2, gb2 = np.empty((256, 784), np.float32), np.empty(256, np.float32)
+
+        def peer():
+            np.matmul(dz.T, x, out=gw2)
+            dz.sum(axis=0, out=gb2)
+        a, b = interleave(lambda: ops.linear_backward(dz, x, w, need_input_grad=False,
+                                                      grad_weight=gw, grad_bias=gb), peer, 50, reps)
 else:
     B, N = int(case[5:]), 6400
     xs = rng.random((N, 784), dtype=np.float32)
@@ -147,6 +190,8 @@ def main(argv=None):
     ap.add_argument("--label-after", default="after", help="what this version is")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--gemm", action="store_true",
+                    help="the GEMM suite's shapes on 1 and 2 threads instead of the model cases")
     args = ap.parse_args(argv)
     versions = [("before", args.before), ("after", sys.executable)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,10 +199,10 @@ def main(argv=None):
         with open(script, "w") as f:
             f.write(CHILD)
         results = []
-        for label, case, threads, peer in CASES:
+        for label, case, threads, peer in (GEMM_CASES if args.gemm else CASES):
             runs = {"before": [], "after": []}
-            for _ in range(args.rounds):
-                for name, python in versions:
+            for r in range(args.rounds):          # alternate which version goes first
+                for name, python in (versions if r % 2 == 0 else versions[::-1]):
                     runs[name].append(run_case(python, script, case, threads, args.quick))
             row = {"case": label, "threads": threads, "peer": peer}
             for name in runs:
@@ -170,7 +215,7 @@ def main(argv=None):
             print(f"{label:26s} {threads}T  {peer:6s} ratio before {b['ratio']:.2f} "
                   f"({b['ratio_min']:.2f}-{b['ratio_max']:.2f})  after {a['ratio']:.2f} "
                   f"({a['ratio_min']:.2f}-{a['ratio_max']:.2f})")
-    path = common.write_json("before_after", {
+    path = common.write_json("gemm_before_after" if args.gemm else "before_after", {
         "machine": common.machine_info(), "rounds": args.rounds,
         "before": args.label_before, "after": args.label_after, "results": results})
     print(f"wrote {path}")

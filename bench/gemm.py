@@ -140,11 +140,12 @@ def team_review(rng, calls):
         st = _C.team_stats(reset=True)
         rows.append({"case": f"{kind} {'x'.join(map(str, shape))}", "calls": per_shape,
                      "pool_calls": st["calls"], "halved": st["halved"],
-                     "contended": st["contended"], "waited": st["waited"], "moved": st["moved"],
-                     "rate": halving_rate(st), "median_s": seconds})
+                     "contended": st["contended"], "waited": st["waited"],
+                     "moved": st["moved"], "rate": halving_rate(st), "median_s": seconds})
         print(f"{rows[-1]['case']:22s} {per_shape:7d} calls {st['calls']:8d} pool calls "
-              f"{100 * rows[-1]['rate']:6.2f}% halved {st['waited']:5d} waited {st['moved']:5d} moved "
-              f"{st['contended']:5d} CPU-taken sleeps {seconds * 1e6:8.1f}us a call")
+              f"{100 * rows[-1]['rate']:6.2f}% halved {st['waited']:5d} waited "
+              f"{st['moved']:5d} moved {st['contended']:5d} CPU-taken sleeps "
+              f"{seconds * 1e6:8.1f}us a call")
     total = {"calls": sum(r["pool_calls"] for r in rows),
              "halved": sum(r["halved"] for r in rows)}
     print(f"{'all':22s} {100 * halving_rate(total):6.2f}% of {total['calls']} pool calls halved")

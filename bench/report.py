@@ -120,13 +120,13 @@ def _examples_section():
     return lines + [""]
 
 
-def _before_after_section():
-    """The model layer's figures of an earlier version and this one, run
-    alternately on one machine (before_after.py)."""
-    res, name = newest("before_after")
+def _before_after_section(kind="before_after", heading="##", what=""):
+    """The figures of an earlier version and this one, run alternately on one
+    machine (before_after.py; kind "gemm_before_after" for its --gemm cases)."""
+    res, name = newest(kind)
     if not res:
         return []
-    lines = [f"## Before and after: {res['before']} → {res['after']} (`{name}`)", "",
+    lines = [f"{heading} Before and after{what}: {res['before']} → {res['after']} (`{name}`)", "",
              "The same cases run alternately by an install of each version, each beside its "
              f"peer in the same process; median over {res['rounds']} rounds (the range of the "
              "ratio in brackets). Ratio: the peer's time over fastnn's (above 1: fastnn is "
@@ -450,18 +450,36 @@ def write():
         lines += _peer_table(gemm["results"], lambda f: _fmt(f["median_s"]),
                              [("GFLOP/s", lambda f: f"{f['gflops']:.1f}")])
         lines.append("")
+        ukernels = gemm.get("micro_kernels")
+        if ukernels:
+            lines += ["Each kernel entry's micro-kernel alone (packed panels held in the caches, "
+                      "1 thread, depth kc of the cache blocks taken from this CPU's caches) beside "
+                      "the FMA peak of its instruction set:", "",
+                      "| entry | dtype | GFLOP/s | of the FMA peak | mc | kc | nc |",
+                      "| --- | --- | --- | --- | --- | --- | --- |"]
+            for u in ukernels:
+                pct = f"{100 * u['gflops'] / u['peak']:.1f}%" if u.get("peak") else "—"
+                lines.append(f"| {u['entry']} | {u['dtype']} | {u['gflops']:.1f} | {pct} | "
+                             f"{u['mc']} | {u['kc']} | {u['nc']} |")
+            lines.append("")
         review = gemm.get("team_review")
         if review:
             lines += ["The pool's review in quiet back-to-back loops over the step's shapes "
-                      "(on an idle machine every halved call is a false halving):", "",
-                      "| case | calls | pool calls | halved | CPU-taken sleeps | per call |",
-                      "| --- | --- | --- | --- | --- | --- |"]
+                      "(on an idle machine every halved call is a false halving; waited: "
+                      "reviewed calls in which a thread of the team had queued for a CPU, the "
+                      "only calls that can halve the team; moved: a worker found on the "
+                      "caller's CPU moved once to a free one):", "",
+                      "| case | calls | pool calls | halved | waited | moved | CPU-taken sleeps "
+                      "| per call |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- |"]
             for r in review["rows"]:
                 lines.append(f"| {r['case']} | {r['calls']} | {r['pool_calls']} | "
-                             f"{100 * r['rate']:.2f}% | {r.get('contended', '')} | "
+                             f"{100 * r['rate']:.2f}% | {r.get('waited', '—')} | "
+                             f"{r.get('moved', '—')} | {r.get('contended', '')} | "
                              f"{_fmt(r['median_s'])} |")
             lines += ["", f"All: {100 * review['rate']:.2f}% of {review['calls']} pool calls "
                       "ran on a halved team.", ""]
+        lines += _before_after_section("gemm_before_after", "###", " of the GEMM")
     lines += _scaling_section()
     lines += PAST_THIS_MACHINE.splitlines() + [""]
     for kind, title in (("kernels", "Other kernels"), ("optim", "Optimizer steps"),

@@ -299,6 +299,30 @@ static int spin_until(int (*ready)(const void *), const void *arg)
     }
 }
 
+/* The caller waiting for a call's last parts: after its spin, it yields the
+ * CPU between looks for up to FNN_YIELD_NS before it sleeps on a futex. A
+ * sleeping caller is woken by the worker that ends the last part, and the
+ * kernel tends to wake a thread beside its waker: the caller would land on
+ * the worker's CPU, both would share it on the next call, and the next call's
+ * last part would be late again (seen on virtual machines, whose other vCPU
+ * may look busy to the guest). Yielding keeps the caller where it is, and if
+ * a worker shares its CPU, the worker runs. On a busy machine (see
+ * "Waiting"), the caller sleeps at once. */
+#define FNN_YIELD_NS 2000000
+
+static int yield_until(int (*ready)(const void *), const void *arg)
+{
+    uint64_t start = now_ns();
+    if (start < atomic_load_explicit(&contended_until, memory_order_relaxed))
+        return ready(arg);
+    while (!ready(arg)) {
+        if (now_ns() - start > FNN_YIELD_NS)
+            return ready(arg);
+        sched_yield();
+    }
+    return 1;
+}
+
 /* Sleep while *word == expected (or until woken); wake one sleeper of word. */
 static void park(atomic_uint *word, unsigned expected)
 {
@@ -405,7 +429,6 @@ int fnn_get_team_now(void)
 static _Thread_local int schedstat_fd = -1;    /* -2: not available */
 static _Thread_local uint64_t seen_run = 0, seen_wait = 0;
 static _Thread_local int waited_verdict = 0;     /* of the last whole stretch */
-static _Thread_local long stretches_judged = 0;
 
 /* This thread's schedstat: time run and time queued, in ns; 0 if unknown. */
 static int read_schedstat(uint64_t *run, uint64_t *wait)
@@ -432,16 +455,6 @@ static int read_schedstat(uint64_t *run, uint64_t *wait)
     (void)wait;
     return 0;
 #endif
-}
-
-/* Start a new stretch now (what came before is not judged). */
-static void restart_stretch(void)
-{
-    uint64_t run, wait;
-    if (read_schedstat(&run, &wait)) {
-        seen_run = run;
-        seen_wait = wait;
-    }
 }
 
 /* Bumped when a worker moves off the caller's CPU: the queueing before it
@@ -471,7 +484,6 @@ static int waited_for_cpu(void)
     seen_run = run;
     seen_wait = wait;
     waited_verdict = d_wait > FNN_TAKEN_SHARE * (d_run + d_wait);
-    stretches_judged++;
     return waited_verdict;
 }
 
@@ -545,32 +557,15 @@ static int current_cpu(void)
  * moves itself once to a CPU of its affinity set that no
  * thread of the team was last seen on, and gives the kernel its whole set
  * back at once: a move, not a pin; the kernel may place it anywhere later.
- * If the worker still queues for its CPU after the move (that CPU is busy
- * with another program: the kernel had its reason), it does not move again
- * for FNN_MOVE_BACKOFF_NS, doubled at each such failure up to 16×, and the
- * review (below) sees the queueing and halves the team. */
+ * It moves only while no more threads are runnable on the machine than it
+ * has CPUs (so that some CPU has nothing to run): with another program
+ * spinning on the other CPU, or numpy's BLAS threads, the kernel's choice
+ * stands, and the review (below) sees the queueing and halves the team. A
+ * worker that the kernel puts back beside the caller at its next wake-up
+ * moves again, one system call each time. */
 #define FNN_STACKED_CALLS 1
-#define FNN_MOVE_BACKOFF_NS 1000000000ull
 static _Thread_local int stacked_calls = 0;
 static _Thread_local int last_cpu = -1;
-static _Thread_local uint64_t no_move_until = 0;
-static _Thread_local int move_failures = 0;
-static _Thread_local long judged_at_move = -1;    /* stretches judged when it moved */
-
-/* After a move, the first stretch judged since tells whether it helped. */
-static void judge_move(void)
-{
-    if (judged_at_move < 0 || stretches_judged <= judged_at_move)
-        return;
-    judged_at_move = -1;
-    if (waited_verdict) {
-        no_move_until = now_ns() + (FNN_MOVE_BACKOFF_NS << move_failures);
-        if (move_failures < 4)
-            move_failures++;
-    } else {
-        move_failures = 0;
-    }
-}
 
 /* Threads runnable on the whole machine now (/proc/loadavg's fourth field,
  * this one included), or -1. */
@@ -639,17 +634,13 @@ static void unstack_from_caller(int id)
     int cpu = current_cpu();
     if (cpu < 0)
         return;
-    judge_move();
     if (cpu == atomic_load_explicit(&pool.master_cpu, memory_order_relaxed)) {
-        if (++stacked_calls >= FNN_STACKED_CALLS && judged_at_move < 0 &&
-            (no_move_until == 0 || now_ns() >= no_move_until)) {
+        if (++stacked_calls >= FNN_STACKED_CALLS) {
             stacked_calls = 0;
             if (move_off_cpu(cpu, id)) {
                 cpu = current_cpu();
-                restart_stretch();      /* judge the move on what follows it */
+                /* the queueing so far was the team's own: no thread counts it */
                 atomic_fetch_add_explicit(&team_moves, 1, memory_order_relaxed);
-                team_moves_seen = atomic_load_explicit(&team_moves, memory_order_relaxed);
-                judged_at_move = stretches_judged;
                 atomic_fetch_add_explicit(&stat_moved, 1, memory_order_relaxed);
             }
         }
@@ -882,9 +873,10 @@ fnn_status fnn_parallel(int nthreads, int nparts, fnn_task task, void *ctx)
     for (int child = 1; child <= 2 && child < nthreads; child++)
         wake(child);
     work_on(gen, 0);
-    /* wait for parts still running elsewhere: spin a while, then sleep */
+    /* wait for parts still running elsewhere: spin a while, then give the
+     * CPU away between looks for up to FNN_YIELD_NS, then sleep */
     const unsigned want = (unsigned)nparts;
-    if (!spin_until(all_done, &want)) {
+    if (!spin_until(all_done, &want) && !yield_until(all_done, &want)) {
         atomic_store(&pool.master_sleeping, 1);
         for (unsigned d; (d = atomic_load(&pool.done)) != want;)
             park(&pool.done, d);
