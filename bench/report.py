@@ -20,12 +20,40 @@ def report_path():
     return os.path.join(common.results_dir(), "BENCHMARKS.md")
 
 
-def newest(kind):
+def newest(kind, back=0):
+    """The newest results of a kind (back=1: the run before it)."""
     files = sorted(glob.glob(os.path.join(common.results_dir(), f"{kind}-*.json")))
-    if not files:
+    if len(files) <= back:
         return None, None
-    with open(files[-1]) as f:
-        return json.load(f), os.path.basename(files[-1])
+    with open(files[-1 - back]) as f:
+        return json.load(f), os.path.basename(files[-1 - back])
+
+
+# the GEMM shapes of the compact table: (case in gemm.py's results, shape)
+GEMM_COMPACT = [("linear M=64", "64x784x256"), ("linear M=256", "256x784x256"),
+                ("grad_x M=256", "grad_x 256x256 @ 256x784"),
+                ("grad_w M=256", "grad_w 256x256ᵀ @ 256x784"), ("square n=1024", "1024³")]
+
+
+def _gemm_compact(runs):
+    """GFLOP/s of fastnn / numpy / PyTorch per shape and thread count, one
+    row per shape and run (the newest and the one before it)."""
+    lines = ["| shape | run | 1 thread: fastnn / numpy / PyTorch GF/s | 2 threads |",
+             "| --- | --- | --- | --- |"]
+    for case, shape in GEMM_COMPACT:
+        for res, name in runs:
+            cells = []
+            for nt in (1, 2):
+                row = next((r for r in res["results"] if r["case"] == case and r["threads"] == nt),
+                           None)
+                if row is None:
+                    cells.append("—")
+                    continue
+                gf = [row["peers"][p]["gflops"] if p in row["peers"] else None
+                      for p in ("fastnn", "numpy bare", "torch")]
+                cells.append(" / ".join(f"{g:.1f}" if g else "—" for g in gf))
+            lines.append(f"| {shape} | `{name}` | {cells[0]} | {cells[1]} |")
+    return lines + [""]
 
 
 def _fmt(seconds):
@@ -447,6 +475,10 @@ def write():
     lines += _sklearn_section()
     if gemm:
         lines += [f"## GEMM and fused linear (`{gname}`)", ""]
+        before, bname = newest("gemm", back=1)
+        lines += ["The step's shapes at a glance (float32, each library in its own phase "
+                  "with a pause between, medians), this run and the one before it:", ""]
+        lines += _gemm_compact([(gemm, gname)] + ([(before, bname)] if before else []))
         lines += _peer_table(gemm["results"], lambda f: _fmt(f["median_s"]),
                              [("GFLOP/s", lambda f: f"{f['gflops']:.1f}")])
         lines.append("")
