@@ -604,7 +604,7 @@ static int move_off_cpu(int busy, int self)
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     if (runnable < 0 || online < 1 || runnable > online)
         return 0;
-    int n = pool.nworkers, target = -1;
+    int n = atomic_load_explicit(&pool.nthreads, memory_order_relaxed) - 1, target = -1;
     for (int cpu = 0; cpu < CPU_SETSIZE && target < 0; cpu++) {
         if (!CPU_ISSET(cpu, &all) || cpu == busy)
             continue;
