@@ -32,6 +32,7 @@ typedef struct {
     T *Ap, *Bp;            /* packed chunk: block p at p·kcb·(panels·MR or NR) */
     T *sums;               /* row sums of the chunk's A rows (first column chunk), or NULL */
     int pack_a, pack_b;       /* which operands this round packs */
+    int a_in_place;           /* A's rows read where they are (see gemm_packed) */
     int npack;                /* packing parts of the chunk's pool call */
     atomic_int packed;        /* packing parts done */
     fnn_int rblocks, cblocks; /* compute parts: rblocks × cblocks */

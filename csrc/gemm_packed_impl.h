@@ -14,6 +14,10 @@
  *             for jr over NC by NR:            packed B micro-panel in L1
  *               for ir over MC by MR:          micro-kernel on one MR×NR tile
  *
+ * When A is stored M×K and no row sums are taken (a forward product, grad_x),
+ * A is not packed: the micro-kernel reads its rows in place (kernel_rows,
+ * the same arithmetic), and only B is.
+ *
  * Each operand is packed once per chunk whatever the thread count, and the
  * parts of both passes go to whichever thread is free (fnn_parallel): one
  * hand-out wakes the team once, and a thread that finds no packing left goes
@@ -68,12 +72,23 @@ static void FN(pack_a)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch, f
     }
 }
 
+/* The width of a packed B panel of `cols` columns: NR, but with A's rows
+ * read in place a last, narrower panel is as wide as its columns rounded up
+ * to whole vectors (kernel_rows reads B's panel that wide). */
+static inline int FN(b_panel_width)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch,
+                                    fnn_int cols)
+{
+    if (!job->a_in_place || cols >= arch->nr)
+        return arch->nr;
+    return (int)((cols + arch->vl - 1) / arch->vl * arch->vl);
+}
+
 /* Pack k in [p0, p0+kc) and columns [j0, j0+cols) of op(B) into NR-column
  * panels, k-major, zero-padding the last panel. */
 static void FN(pack_b)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int p0,
                       fnn_int kc, fnn_int j0, fnn_int cols, T *restrict dst)
 {
-    const int nr = arch->nr;
+    const int nr = FN(b_panel_width)(job, arch, cols);
     for (fnn_int jr = 0; jr < cols; jr += nr, dst += (fnn_int)nr * kc) {
         int n = cols - jr < nr ? (int)(cols - jr) : nr;
         if (job->tb && n == nr) {   /* B stored N×K: transpose rows into the panel */
@@ -113,6 +128,32 @@ static void FN(run_tile)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch,
     FN(fnn_tile_epi) te;
     arch->kernel(kc, Ap, Bp, c, job->ldc, load_c, beta, last ? FN(tile_epi)(job, i, j, &te) : NULL,
                  m, n);
+}
+
+/* The same tile with A's rows read in place (a_in_place): MR rows from row
+ * i of op(A) = A, k from p0, through kernel_rows; a last, shorter block of
+ * rows is copied (the last row repeated) into this thread's scratch, since
+ * kernel_rows reads all MR rows. The arithmetic is the packed tile's. */
+static fnn_status FN(run_tile_rows)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch,
+                                    fnn_int kc, fnn_int p0, const T *Bp, fnn_int i, fnn_int j,
+                                    int m, int n, int first, int last)
+{
+    const T *a = job->A + i * job->lda + p0;
+    fnn_int lda = job->lda;
+    if (m < arch->mr) {
+        T *pad = fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)arch->mr * (kc > 0 ? kc : 1) * sizeof(T));
+        if (!pad)
+            return FNN_ENOMEM;
+        for (int r = 0; r < arch->mr; r++)
+            memcpy(pad + r * kc, a + (r < m ? r : m - 1) * job->lda, (size_t)kc * sizeof(T));
+        a = pad;
+        lda = kc;
+    }
+    T *c = job->C + i * job->ldc + j;
+    FN(fnn_tile_epi) te;
+    arch->kernel_rows(kc, a, lda, Bp, c, job->ldc, first ? job->beta != 0 : 1, first ? job->beta : 1,
+                      last ? FN(tile_epi)(job, i, j, &te) : NULL, m, n);
+    return FNN_OK;
 }
 
 /* The K block: at most kc_max, the same for every block, chosen from K. */
@@ -223,6 +264,14 @@ static fnn_status FN(compute_part)(void *ctx, int part, int nparts)
                     for (fnn_int ir = ic; ir < ic1; ir++) {
                         fnn_int i = ir * mr;
                         int m = job->mlen - i < mr ? (int)(job->mlen - i) : mr;
+                        if (job->a_in_place) {
+                            fnn_status st = FN(run_tile_rows)(job, arch, kc, p * job->kcb, Bp,
+                                                              job->m0 + i, job->n0 + j, m, n,
+                                                              first, last);
+                            if (st != FNN_OK)
+                                return st;
+                            continue;
+                        }
                         FN(run_tile)(job, arch, kc,
                                     FN(packed_at)(job->Ap, job, job->apanels, mr, p, ir, kc), Bp,
                                     job->m0 + i, job->n0 + j, m, n, first, last);
@@ -281,6 +330,10 @@ static fnn_status FN(gemm_packed)(FN(gemm_job) *job)
     const fnn_int M = job->M, N = job->N, K = job->K;
     const int mr = arch->mr, nr = arch->nr;
     FN(gemm_blocks)(arch, &job->mc, &job->kc, &job->nc);
+    /* A stored M×K (rows contiguous), no row sums to take: the micro-kernel
+     * reads its rows in place (kernel_rows), as fast as from a packed panel,
+     * and A is not copied at all */
+    job->a_in_place = !job->ta && !job->rowsum && arch->kernel_rows != NULL;
     job->kcb = FN(k_block)(K, job->kc);
     job->nk = K > 0 ? (K + job->kcb - 1) / job->kcb : 1;
     const fnn_int kalloc = K > 0 ? K : 1;
@@ -302,7 +355,7 @@ static fnn_status FN(gemm_packed)(FN(gemm_job) *job)
             job->mlen = M - m0 < mch ? M - m0 : mch;
             job->apanels = (job->mlen + mr - 1) / mr;
             job->pack_b = m0 == 0;                   /* once per column chunk */
-            job->pack_a = n0 == 0 || mch < M;        /* kept when A is one chunk */
+            job->pack_a = !job->a_in_place && (n0 == 0 || mch < M);   /* kept when A is one chunk */
             double chunk_flops = 2.0 * (double)job->mlen * (double)job->nlen * (double)kalloc;
             fnn_int units = (job->pack_a ? job->apanels : 0) + (job->pack_b ? job->bpanels : 0);
             double pack_work = (double)((job->pack_a ? job->apanels * mr : 0) +
