@@ -55,6 +55,29 @@ static const FN(fnn_tile_epi) *FN(tile_epi)(const FN(gemm_job) *job, fnn_int i, 
 }
 
 
+/* Rows of at most this many elements are copied element by element (a call
+ * of memcpy costs more). */
+#define SMALL_ROW 16
+
+/* kernel_rows reads all MR rows of its block: a last block of m < mr rows
+ * (row r at a + r·lda, k elements each) is copied into this thread's
+ * scratch with the last row repeated, rows k apart. NULL: out of memory. */
+static const T *FN(padded_rows)(const T *a, fnn_int lda, int m, int mr, fnn_int k)
+{
+    T *pad = fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)mr * (k > 0 ? k : 1) * sizeof(T));
+    if (!pad)
+        return NULL;
+    for (int r = 0; r < mr; r++) {
+        const T *src = a + (r < m ? r : m - 1) * lda;
+        if (k <= SMALL_ROW)         /* a few elements: no call into the C library */
+            for (fnn_int i = 0; i < k; i++)
+                pad[r * k + i] = src[i];
+        else
+            memcpy(pad + r * k, src, (size_t)k * sizeof(T));
+    }
+    return pad;
+}
+
 /* The packed GEMM's cache blocks on this CPU, from its cache sizes
  * (caches.c), as measured on the machines at hand (on a Zen 4 core, 32 KB
  * L1d and 1 MB L2, float: kc 128 lost 5-8% to kc 512 at 1024³, since C's

@@ -28,6 +28,16 @@
  * block size depends on K alone for the same reason.
  */
 
+/* d[0..n) = src[0..n), d[n..w) = 0: one k of a panel w wide, n of it inside
+ * the matrix, from a contiguous row of the operand. */
+static inline void FN(copy_padded)(T *restrict d, const T *restrict src, int n, int w)
+{
+    for (int c = 0; c < n; c++)
+        d[c] = src[c];
+    for (int c = n; c < w; c++)
+        d[c] = 0;
+}
+
 /* Pack rows [i0, i0+rows) and k in [p0, p0+kc) of op(A) into MR-row panels,
  * k-major, zero-padding the last panel. With sums, add each row's values. */
 static void FN(pack_a)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch, fnn_int i0,
@@ -40,11 +50,7 @@ static void FN(pack_a)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch, f
         if (job->ta) {          /* A stored K×M: a row of the panel is contiguous */
             for (fnn_int k = 0; k < kc; k++) {
                 const T *src = job->A + (p0 + k) * job->lda + i0 + ir;
-                T *d = dst + k * mr;
-                for (int r = 0; r < m; r++)
-                    d[r] = src[r];
-                for (int r = m; r < mr; r++)
-                    d[r] = 0;
+                FN(copy_padded)(dst + k * mr, src, m, mr);
                 if (sums)
                     for (int r = 0; r < m; r++)
                         sums[ir + r] += src[r];
@@ -103,14 +109,8 @@ static void FN(pack_b)(const FN(gemm_job) *job, const FN(fnn_gemm_arch) *arch, f
                 for (fnn_int k = 0; k < kc; k++)
                     dst[k * nr + c] = 0;
         } else {                /* B stored K×N: each k of the panel is contiguous */
-            for (fnn_int k = 0; k < kc; k++) {
-                const T *src = job->B + (p0 + k) * job->ldb + j0 + jr;
-                T *d = dst + k * nr;
-                for (int c = 0; c < n; c++)
-                    d[c] = src[c];
-                for (int c = n; c < nr; c++)
-                    d[c] = 0;
-            }
+            for (fnn_int k = 0; k < kc; k++)
+                FN(copy_padded)(dst + k * nr, job->B + (p0 + k) * job->ldb + j0 + jr, n, nr);
         }
     }
 }
@@ -141,12 +141,8 @@ static fnn_status FN(run_tile_rows)(const FN(gemm_job) *job, const FN(fnn_gemm_a
     const T *a = job->A + i * job->lda + p0;
     fnn_int lda = job->lda;
     if (m < arch->mr) {
-        T *pad = fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)arch->mr * (kc > 0 ? kc : 1) * sizeof(T));
-        if (!pad)
+        if (!(a = FN(padded_rows)(a, lda, m, arch->mr, kc)))
             return FNN_ENOMEM;
-        for (int r = 0; r < arch->mr; r++)
-            memcpy(pad + r * kc, a + (r < m ? r : m - 1) * job->lda, (size_t)kc * sizeof(T));
-        a = pad;
         lda = kc;
     }
     T *c = job->C + i * job->ldc + j;
@@ -340,10 +336,12 @@ static fnn_status FN(gemm_packed)(FN(gemm_job) *job)
     const fnn_int mch = FN(chunk_len)(M, K, mr), nch = FN(chunk_len)(N, K, nr);
     const fnn_int mpan = (mch + mr - 1) / mr, npan = (nch + nr - 1) / nr;
     const size_t nk = (size_t)job->nk, kcb = (size_t)job->kcb;
-    job->Ap = fnn_scratch(FNN_SCRATCH_GEMM_A, nk * (size_t)mpan * (kcb * mr + FNN_PACK_SLACK) * sizeof(T));
+    job->Ap = job->a_in_place ? NULL
+                              : fnn_scratch(FNN_SCRATCH_GEMM_A,
+                                            nk * (size_t)mpan * (kcb * mr + FNN_PACK_SLACK) * sizeof(T));
     job->Bp = fnn_scratch(FNN_SCRATCH_GEMM_B, nk * (size_t)npan * (kcb * nr + FNN_PACK_SLACK) * sizeof(T));
     job->sums = job->rowsum ? fnn_scratch(FNN_SCRATCH_GEMM_SUMS, (size_t)mpan * mr * sizeof(T)) : NULL;
-    if (!job->Ap || !job->Bp || (job->rowsum && !job->sums))
+    if ((!job->a_in_place && !job->Ap) || !job->Bp || (job->rowsum && !job->sums))
         return FNN_ENOMEM;
 
     for (fnn_int n0 = 0; n0 < N; n0 += nch) {

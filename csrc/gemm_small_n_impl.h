@@ -1,10 +1,6 @@
 /* gemm_small_n_impl.h — the GEMM of few columns (gemm_impl.h includes it,
  * once per element type). */
 
-/* Rows of at most this many elements are copied element by element (a call
- * of memcpy costs more). */
-#define SMALL_ROW 16
-
 /* Few columns (N <= NR, C = A·op(B) with A's rows contiguous: a Linear
  * layer with few outputs, like a 10-class head): packing A would cost more
  * than the arithmetic, so op(B) is packed into one panel (all of K) as wide
@@ -22,19 +18,9 @@ static fnn_status FN(small_n_part)(void *ctx, int part, int nparts)
         const int m = M - i < mr ? (int)(M - i) : (int)mr;
         const T *a = job->A + i * job->lda;
         fnn_int lda = job->lda;
-        if (m < mr) {             /* pad: the last row repeated */
-            T *pad = fnn_scratch(FNN_SCRATCH_GEMM_STAGE, (size_t)mr * (K > 0 ? K : 1) * sizeof(T));
-            if (!pad)
+        if (m < mr) {
+            if (!(a = FN(padded_rows)(a, lda, m, (int)mr, K)))
                 return FNN_ENOMEM;
-            for (fnn_int r = 0; r < mr; r++) {
-                const T *src = a + (r < m ? r : m - 1) * job->lda;
-                if (K <= SMALL_ROW)     /* a few elements: no call into the C library */
-                    for (fnn_int k = 0; k < K; k++)
-                        pad[r * K + k] = src[k];
-                else
-                    memcpy(pad + r * K, src, (size_t)K * sizeof(T));
-            }
-            a = pad;
             lda = K;
         }
         FN(fnn_tile_epi) te;

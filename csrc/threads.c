@@ -550,12 +550,11 @@ static int current_cpu(void)
 #endif
 }
 
-/* A worker found on the caller's CPU, call after call, shares that CPU with
- * it: each runs half the time while another CPU may sit idle (the kernel
- * wakes a thread where it last ran or beside its waker, and on some virtual
- * machines takes long to spread them again). On such a call, the worker
- * moves itself once to a CPU of its affinity set that no
- * thread of the team was last seen on, and gives the kernel its whole set
+/* A worker found on the caller's CPU shares that CPU with it: each runs
+ * half the time while another CPU may sit idle (the kernel wakes a thread
+ * where it last ran or beside its waker, and on some virtual machines takes
+ * long to spread them again). The worker then moves itself once to a CPU of
+ * its affinity set that no thread of the team was last seen on, and gives the kernel its whole set
  * back at once: a move, not a pin; the kernel may place it anywhere later.
  * It moves only while no more threads are runnable on the machine than it
  * has CPUs (so that some CPU has nothing to run): with another program
@@ -563,8 +562,6 @@ static int current_cpu(void)
  * stands, and the review (below) sees the queueing and halves the team. A
  * worker that the kernel puts back beside the caller at its next wake-up
  * moves again, one system call each time. */
-#define FNN_STACKED_CALLS 1
-static _Thread_local int stacked_calls = 0;
 static _Thread_local int last_cpu = -1;
 
 /* Threads runnable on the whole machine now (/proc/loadavg's fourth field,
@@ -634,18 +631,12 @@ static void unstack_from_caller(int id)
     int cpu = current_cpu();
     if (cpu < 0)
         return;
-    if (cpu == atomic_load_explicit(&pool.master_cpu, memory_order_relaxed)) {
-        if (++stacked_calls >= FNN_STACKED_CALLS) {
-            stacked_calls = 0;
-            if (move_off_cpu(cpu, id)) {
-                cpu = current_cpu();
-                /* the queueing so far was the team's own: no thread counts it */
-                atomic_fetch_add_explicit(&team_moves, 1, memory_order_relaxed);
-                atomic_fetch_add_explicit(&stat_moved, 1, memory_order_relaxed);
-            }
-        }
-    } else {
-        stacked_calls = 0;
+    if (cpu == atomic_load_explicit(&pool.master_cpu, memory_order_relaxed) &&
+        move_off_cpu(cpu, id)) {
+        cpu = current_cpu();
+        /* the queueing so far was the team's own: no thread counts it */
+        atomic_fetch_add_explicit(&team_moves, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&stat_moved, 1, memory_order_relaxed);
     }
     if (cpu != last_cpu) {
         last_cpu = cpu;

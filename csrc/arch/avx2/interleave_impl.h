@@ -1,7 +1,8 @@
 /* interleave_impl.h — dst[k·w + r] = src[r·ld + k] for r < w, k < kc (packing
  * w rows k-major, for the GEMM), with VL×VL blocks transposed in registers.
  * Included by avx2/pack.c and avx512/pack.c for float and double (INAME,
- * IT, IV, IVL, ILOADU, ISTOREU, ITRANSPOSE, ISFX). Rows are read in groups of IVL, the last group padded by
+ * IT, IV, IVL, ILOADU, ISTOREU, ITRANSPOSE, ISFX; all but INAME are undefined
+ * at the end, for the next type). Rows are read in groups of IVL, the last group padded by
  * repeating the last row, and each column of a group stored whole, ascending:
  * the padding lands where the next column (or the next panel, or the panel's
  * FNN_PACK_SLACK) is written afterwards. */
@@ -32,3 +33,11 @@ void FNN_CAT(INAME, ISFX)(int w, const IT *src, fnn_int ld, fnn_int kc, IT *dst)
         for (int r = 0; r < w; r++)
             dst[k * w + r] = src[r * ld + k];
 }
+
+#undef IT
+#undef IV
+#undef IVL
+#undef ILOADU
+#undef ISTOREU
+#undef ITRANSPOSE
+#undef ISFX

@@ -46,13 +46,6 @@ static inline void transpose4_pd(__m256d r[4])
 #define ITRANSPOSE transpose8_ps
 #define ISFX s
 #include "arch/avx2/interleave_impl.h"
-#undef IT
-#undef IV
-#undef IVL
-#undef ILOADU
-#undef ISTOREU
-#undef ITRANSPOSE
-#undef ISFX
 
 #define IT double
 #define IV __m256d

@@ -69,13 +69,6 @@ void fnn_interleave_avx512_d(int w, const double *src, fnn_int ld, fnn_int kc, d
 #define ITRANSPOSE transpose16_ps
 #define ISFX s
 #include "arch/avx2/interleave_impl.h"
-#undef IT
-#undef IV
-#undef IVL
-#undef ILOADU
-#undef ISTOREU
-#undef ITRANSPOSE
-#undef ISFX
 
 #define IT double
 #define IV __m512d
